@@ -1,0 +1,83 @@
+"""The learner: networks, SAC loss, one Adam, the target updater and the gradient step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from omegaconf import DictConfig
+from tensordict import TensorDictBase
+from torchrl.data import TensorSpec
+from torchrl.modules import ProbabilisticActor
+from torchrl.objectives import TargetNetUpdater
+
+from trl_sac.losses import PaperSACLoss, make_loss, trained_loss_keys
+from trl_sac.models import make_actor, make_qvalue, make_value
+from trl_sac.target_updates import make_target_updater
+
+GradientStep = Callable[[TensorDictBase], TensorDictBase]
+
+
+@dataclass
+class Agent:
+    actor: ProbabilisticActor
+    loss: PaperSACLoss
+    optimizer: torch.optim.Optimizer
+    target_updater: TargetNetUpdater
+    gradient_step: GradientStep
+
+
+def make_agent(
+    cfg: DictConfig, *, observation_size: int, action_spec: TensorSpec, device: torch.device
+) -> Agent:
+    """Everything that learns, built from the `network`, `loss`, `optim`, `target_update` nodes."""
+    hidden = cfg.network.hidden_sizes
+    action_size = action_spec.shape[-1]
+    actor = make_actor(
+        observation_size,
+        action_spec,
+        hidden_sizes=hidden,
+        log_std_min=cfg.network.log_std_min,
+        log_std_max=cfg.network.log_std_max,
+    )
+    qvalues = [make_qvalue(observation_size, action_size, hidden_sizes=hidden) for _ in range(2)]
+    value = make_value(observation_size, hidden_sizes=hidden) if cfg.loss.value_network else None
+    loss = make_loss(cfg.loss, actor, qvalues, value).to(device)
+    optimizer = make_optimizer(cfg.optim, loss)
+    return Agent(
+        actor=actor,
+        loss=loss,
+        optimizer=optimizer,
+        target_updater=make_target_updater(cfg.target_update, loss),
+        gradient_step=make_gradient_step(loss, optimizer),
+    )
+
+
+def make_optimizer(cfg: DictConfig, loss: PaperSACLoss) -> torch.optim.Adam:
+    """One Adam over every trained parameter (policy, Q's, V, log-alpha).
+
+    Adam's update is per parameter, so this equals one Adam per network with the same
+    learning rate, as in the paper, while stepping all tensors in one foreach call.
+    """
+    return torch.optim.Adam(loss.parameters(), lr=cfg.lr, foreach=True)
+
+
+def make_gradient_step(loss: PaperSACLoss, optimizer: torch.optim.Optimizer) -> GradientStep:
+    """A function from a sampled batch to the detached loss metrics of one update.
+
+    Each loss term only reaches its own network (targets and the critic inside the
+    actor loss are detached), so one backward of their sum gives every network its
+    own gradient.
+    """
+    loss_keys = trained_loss_keys(loss)
+
+    def gradient_step(batch: TensorDictBase) -> TensorDictBase:
+        losses = loss(batch)
+        total = sum(losses.get(key) for key in loss_keys)
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        return losses.detach()
+
+    return gradient_step

@@ -1,0 +1,87 @@
+"""Metric output: one CSV per namespace, plus TensorBoard or W&B when asked for."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from trl_sac.errors import ConfigError
+
+
+class CsvTable:
+    """A CSV file with a fixed header: one row per logging step, blank where a value is absent.
+
+    (TorchRL's CSVLogger writes one file per scalar; a row per step is what users read.)
+    """
+
+    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+        self.columns = ["frames", *columns]
+        is_new = not path.exists()
+        self._file = path.open("a", newline="")
+        self._writer = csv.DictWriter(self._file, fieldnames=self.columns)
+        if is_new:
+            self._writer.writeheader()
+
+    def write(self, frames: int, values: Mapping[str, float]) -> None:
+        self._writer.writerow({"frames": frames, **values})
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class MetricsWriter:
+    """Writes `train/`, `eval/` and `time/` metrics under `run_dir/metrics/`."""
+
+    def __init__(
+        self, run_dir: Path, columns: Mapping[str, Sequence[str]], cfg: DictConfig
+    ) -> None:
+        metrics_dir = run_dir / "metrics"
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        self._tables = {
+            namespace: CsvTable(metrics_dir / f"{namespace}.csv", names)
+            for namespace, names in columns.items()
+        }
+        self._backend = make_backend(cfg, run_dir)
+
+    def log(self, frames: int, values: Mapping[str, float]) -> None:
+        by_namespace: dict[str, dict[str, float]] = {}
+        for name, value in values.items():
+            by_namespace.setdefault(name.split("/", 1)[0], {})[name] = value
+        for namespace, group in by_namespace.items():
+            self._tables[namespace].write(frames, group)
+        if self._backend is not None:
+            for name, value in values.items():
+                if not math.isnan(value):
+                    self._backend.log_scalar(name, value, step=frames)
+
+    def close(self) -> None:
+        for table in self._tables.values():
+            table.close()
+
+
+def make_backend(cfg: DictConfig, run_dir: Path):
+    """TorchRL's TensorBoard or W&B logger, or None for CSV only."""
+    if cfg.backend == "csv":
+        return None
+    try:
+        if cfg.backend == "tensorboard":
+            from torchrl.record.loggers import TensorboardLogger
+
+            return TensorboardLogger(exp_name="tensorboard", log_dir=str(run_dir))
+        from torchrl.record.loggers import WandbLogger
+
+        return WandbLogger(
+            exp_name=run_dir.as_posix().replace("/", "-"),
+            save_dir=str(run_dir),
+            project=cfg.project,
+        )
+    except ImportError as error:
+        raise ConfigError(
+            f"logger.backend={cfg.backend} needs an extra: pip install 'trl-sac[{cfg.backend}]' "
+            f"({error})"
+        ) from None

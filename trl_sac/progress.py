@@ -1,0 +1,17 @@
+"""The progress bar: frames, env steps/s, the latest eval return and an ETA."""
+
+from __future__ import annotations
+
+from tqdm.auto import tqdm
+
+
+def make_progress_bar(total_frames: int, *, enabled: bool) -> tqdm:
+    return tqdm(
+        total=total_frames,
+        unit=" frames",
+        unit_scale=True,
+        dynamic_ncols=True,
+        smoothing=0.05,
+        disable=not enabled,
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
+    )

@@ -1,0 +1,28 @@
+"""Named schedules, so the training loop reads as prose instead of modulo arithmetic."""
+
+from __future__ import annotations
+
+import math
+
+
+class Every:
+    """True once each time a growing count reaches the next multiple of `interval`."""
+
+    def __init__(self, interval: int) -> None:
+        self.interval = interval
+        self.next_at = interval
+
+    def __call__(self, count: int) -> bool:
+        if count < self.next_at:
+            return False
+        self.next_at = (count // self.interval + 1) * self.interval
+        return True
+
+
+def updates_owed(frames: int, *, init_random_frames: int, utd_ratio: float) -> int:
+    """Gradient steps a run should have taken after `frames` env steps.
+
+    Learning starts after the random warm-up and then keeps `utd_ratio` gradient steps
+    per env step, whatever the collector's batch size.
+    """
+    return math.floor(max(0, frames - init_random_frames) * utd_ratio)

@@ -1,0 +1,89 @@
+"""Check a composed config and derive the values that depend on the machine or the variant."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import gymnasium as gym
+import torch
+from omegaconf import DictConfig
+
+from trl_sac.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Values derived from the config once, at start-up; the config itself is never mutated."""
+
+    device: torch.device
+    reward_scale: float
+
+
+def resolve_settings(cfg: DictConfig) -> RunSettings:
+    """Validate every value a run depends on, then derive device and reward scale."""
+    check_env_id(cfg.env.id)
+    _check_positive("collector.total_frames", cfg.collector.total_frames)
+    _check_positive("collector.frames_per_batch", cfg.collector.frames_per_batch)
+    _check_non_negative("collector.init_random_frames", cfg.collector.init_random_frames)
+    _check_positive("optim.batch_size", cfg.optim.batch_size)
+    _check_positive("optim.lr", cfg.optim.lr)
+    _check_positive("optim.utd_ratio", cfg.optim.utd_ratio)
+    _check_positive("replay_buffer.size", cfg.replay_buffer.size)
+    _check_positive("eval.every_frames", cfg.eval.every_frames)
+    _check_non_negative("eval.episodes", cfg.eval.episodes)
+    _check_positive("logger.every_frames", cfg.logger.every_frames)
+    if cfg.optim.batch_size > cfg.replay_buffer.size:
+        raise ConfigError(
+            f"optim.batch_size={cfg.optim.batch_size} is larger than "
+            f"replay_buffer.size={cfg.replay_buffer.size}"
+        )
+    if not cfg.network.hidden_sizes or min(cfg.network.hidden_sizes) <= 0:
+        raise ConfigError(
+            f"network.hidden_sizes must be a non-empty list of positive sizes, "
+            f"got {list(cfg.network.hidden_sizes)}"
+        )
+    if cfg.logger.backend not in LOGGER_BACKENDS:
+        raise ConfigError(
+            f"logger.backend={cfg.logger.backend!r} is not one of {', '.join(LOGGER_BACKENDS)}"
+        )
+    reward_scale = cfg.env.reward_scale
+    if reward_scale is None:
+        reward_scale = cfg.loss.default_reward_scale
+    _check_positive("env.reward_scale", reward_scale)
+    return RunSettings(device=resolve_device(cfg.device), reward_scale=float(reward_scale))
+
+
+LOGGER_BACKENDS = ("csv", "tensorboard", "wandb")
+
+
+def resolve_device(name: str) -> torch.device:
+    """Map `auto`, `cpu` or `cuda` onto a torch device that exists on this machine."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device={name} but no CUDA GPU is visible; use device=cpu or auto")
+        return torch.device(name)
+    raise ConfigError(f"device={name!r} is not one of auto, cpu, cuda")
+
+
+def check_env_id(env_id: str) -> None:
+    """Fail with close matches when gymnasium does not know `env_id`."""
+    if env_id in gym.registry:
+        return
+    matches = difflib.get_close_matches(str(env_id), list(gym.registry), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+    raise ConfigError(f"unknown env.id {env_id!r}{hint}")
+
+
+def _check_positive(name: str, value: float) -> None:
+    if value is None or value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+
+
+def _check_non_negative(name: str, value: float) -> None:
+    if value is None or value < 0:
+        raise ConfigError(f"{name} must be zero or positive, got {value}")
