@@ -1,0 +1,206 @@
+"""Both SAC variants against a hand computation on a tiny batch with fixed weights.
+
+The Gaussian noise is pinned (Normal.rsample returns loc + EPS * scale) so the hand
+computation sees the same actions as the loss, whatever order TorchRL draws them in.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+import torch
+from tensordict import TensorDict
+from torchrl.data import Bounded
+
+from conftest import compose_config
+from trl_sac.agent import make_gradient_step, make_optimizer
+from trl_sac.losses import make_loss, trained_loss_keys
+from trl_sac.models import make_actor, make_qvalue, make_value
+
+OBS, ACT, BATCH, GAMMA = 3, 2, 6, 0.99
+HIDDEN = [8, 8]
+EPS = torch.tensor(
+    [[0.3, -1.2], [0.0, 0.5], [-0.7, 0.9], [1.5, -0.1], [0.2, 0.2], [-1.0, -0.4]]
+)
+TERMINATED = torch.tensor([[False], [True], [False], [False], [True], [False]])
+# Row 2 is a time-limit truncation: done, but it must still bootstrap.
+TRUNCATED = torch.tensor([[False], [False], [True], [False], [False], [False]])
+
+
+@pytest.fixture(autouse=True)
+def pinned_noise(monkeypatch):
+    def rsample(self, sample_shape=torch.Size()):
+        return self.loc + EPS.expand_as(self.loc) * self.scale
+
+    monkeypatch.setattr(torch.distributions.Normal, "rsample", rsample)
+
+
+def make_batch(terminated=TERMINATED, truncated=TRUNCATED) -> TensorDict:
+    generator = torch.Generator().manual_seed(1)
+    return TensorDict(
+        {
+            "observation": torch.randn(BATCH, OBS, generator=generator),
+            "action": torch.rand(BATCH, ACT, generator=generator) * 2 - 1,
+            "next": {
+                "observation": torch.randn(BATCH, OBS, generator=generator),
+                "reward": torch.randn(BATCH, 1, generator=generator),
+                "terminated": terminated,
+                "truncated": truncated,
+                "done": terminated | truncated,
+            },
+        },
+        [BATCH],
+    )
+
+
+def make_networks(seed: int = 0):
+    torch.manual_seed(seed)
+    spec = Bounded(low=-torch.ones(ACT), high=torch.ones(ACT), shape=(ACT,))
+    actor = make_actor(OBS, spec, hidden_sizes=HIDDEN, log_std_min=-20, log_std_max=2)
+    qvalues = [make_qvalue(OBS, ACT, hidden_sizes=HIDDEN) for _ in range(2)]
+    value = make_value(OBS, hidden_sizes=HIDDEN)
+    return actor, qvalues, value
+
+
+def perturb_(params) -> None:
+    for tensor in params.values(True, True):
+        tensor.data.mul_(1.1).add_(0.01)
+
+
+def perturbed_copy(module):
+    clone = copy.deepcopy(module)
+    for parameter in clone.parameters():
+        parameter.data.mul_(1.1).add_(0.01)
+    return clone
+
+
+def policy_sample(actor, obs):
+    """a = tanh(loc + EPS * std) and its log-probability, written out."""
+    loc, std = actor.module[0].module(obs)
+    pre_tanh = loc + EPS * std
+    action = torch.tanh(pre_tanh)
+    gaussian = torch.distributions.Normal(loc, std).log_prob(pre_tanh).sum(-1)
+    log_prob = gaussian - torch.log(1 - action.pow(2)).sum(-1)
+    return action, log_prob
+
+
+def q(module, obs, action):
+    return module.module(obs, action).squeeze(-1)
+
+
+def v(module, obs):
+    return module.module(obs).squeeze(-1)
+
+
+def test_twinq_losses_match_the_2018_follow_up_paper():
+    actor, (q1, q2), _ = make_networks()
+    alpha = 0.5
+    loss = make_loss(
+        compose_config("hopper", ["loss=twinq", f"loss.alpha_init={alpha}"]).loss,
+        actor,
+        [q1, q2],
+        None,
+    )
+    perturb_(loss.target_qvalue_network_params)
+    target_q1, target_q2 = perturbed_copy(q1), perturbed_copy(q2)
+    batch = make_batch()
+
+    out = loss(batch.clone())
+
+    obs, action, nxt = batch["observation"], batch["action"], batch["next"]
+    reward, not_terminated = nxt["reward"].squeeze(-1), (~nxt["terminated"]).squeeze(-1).float()
+    with torch.no_grad():
+        next_action, next_log_prob = policy_sample(actor, nxt["observation"])
+        min_target_q = torch.min(
+            q(target_q1, nxt["observation"], next_action),
+            q(target_q2, nxt["observation"], next_action),
+        )
+        target = reward + GAMMA * not_terminated * (min_target_q - alpha * next_log_prob)
+        q_loss = sum(((q(net, obs, action) - target) ** 2).mean() for net in (q1, q2))
+        new_action, log_prob = policy_sample(actor, obs)
+        min_q = torch.min(q(q1, obs, new_action), q(q2, obs, new_action))
+        actor_loss = (alpha * log_prob - min_q).mean()
+        alpha_loss = (-math.log(alpha) * (log_prob - ACT)).mean()
+
+    assert out["loss_qvalue"].shape == out["loss_actor"].shape == torch.Size([])
+    assert out["loss_qvalue"].item() == pytest.approx(q_loss.item(), rel=1e-4)
+    assert out["loss_actor"].item() == pytest.approx(actor_loss.item(), rel=1e-4)
+    assert out["loss_alpha"].item() == pytest.approx(alpha_loss.item(), rel=1e-4)
+    assert out["alpha"].item() == pytest.approx(alpha)
+    assert loss.target_entropy.item() == -ACT
+    assert trained_loss_keys(loss) == ["loss_actor", "loss_qvalue", "loss_alpha"]
+
+
+def test_vnet_losses_match_the_2018_paper():
+    actor, (q1, q2), value = make_networks()
+    loss = make_loss(compose_config("hopper", ["loss=vnet"]).loss, actor, [q1, q2], value)
+    # Move the current Q networks away from their initial weights: a hidden target-Q
+    # copy (TorchRL's default for v1) would keep the old ones and miss the hand value.
+    perturb_(loss.qvalue_network_params)
+    perturb_(loss.target_value_network_params)
+    q1, q2, target_v = perturbed_copy(q1), perturbed_copy(q2), perturbed_copy(value)
+    batch = make_batch()
+
+    out = loss(batch.clone())
+
+    obs, action, nxt = batch["observation"], batch["action"], batch["next"]
+    reward, not_terminated = nxt["reward"].squeeze(-1), (~nxt["terminated"]).squeeze(-1).float()
+    with torch.no_grad():
+        target = reward + GAMMA * not_terminated * v(target_v, nxt["observation"])
+        # Both Q networks on the same full minibatch.
+        q_loss = sum(((q(net, obs, action) - target) ** 2).mean() for net in (q1, q2))
+        new_action, log_prob = policy_sample(actor, obs)
+        min_q = torch.min(q(q1, obs, new_action), q(q2, obs, new_action))
+        value_target = min_q - 1.0 * log_prob
+        value_loss = ((v(value, obs) - value_target) ** 2).mean()
+        actor_loss = (1.0 * log_prob - min_q).mean()
+
+    assert out["loss_qvalue"].item() == pytest.approx(q_loss.item(), rel=1e-4)
+    assert out["loss_value"].item() == pytest.approx(value_loss.item(), rel=1e-4)
+    assert out["loss_actor"].item() == pytest.approx(actor_loss.item(), rel=1e-4)
+    assert out["alpha"].item() == 1.0
+    assert not any(p is loss.log_alpha for p in loss.parameters())
+    assert trained_loss_keys(loss) == ["loss_actor", "loss_qvalue", "loss_value"]
+
+
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+def test_truncation_bootstraps_and_termination_does_not(variant):
+    actor, qvalues, value = make_networks()
+    loss = make_loss(
+        compose_config("hopper", [f"loss={variant}"]).loss,
+        actor,
+        qvalues,
+        value if variant == "vnet" else None,
+    )
+    none = torch.zeros(BATCH, 1, dtype=torch.bool)
+    baseline = loss(make_batch(terminated=none, truncated=none))["loss_qvalue"]
+    truncated_everywhere = loss(make_batch(terminated=none, truncated=~none))["loss_qvalue"]
+    terminated_everywhere = loss(make_batch(terminated=~none, truncated=none))["loss_qvalue"]
+    assert truncated_everywhere.item() == pytest.approx(baseline.item(), rel=1e-6)
+    assert terminated_everywhere.item() != pytest.approx(baseline.item(), rel=1e-3)
+
+
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+def test_gradient_step_trains_online_networks_only(variant):
+    actor, qvalues, value = make_networks()
+    cfg = compose_config("hopper", [f"loss={variant}"])
+    loss = make_loss(cfg.loss, actor, qvalues, value if variant == "vnet" else None)
+    optimizer = make_optimizer(cfg.optim, loss)
+    step = make_gradient_step(loss, optimizer)
+    online = {name: p.detach().clone() for name, p in loss.named_parameters()}
+    targets = {name: b.clone() for name, b in loss.named_buffers() if "target_" in name}
+    assert targets, "the loss should hold target parameters"
+
+    metrics = step(make_batch())
+
+    assert all(not value.requires_grad for value in metrics.values())
+    for name, parameter in loss.named_parameters():
+        assert not torch.equal(parameter, online[name]), f"{name} did not move"
+    for name, buffer in loss.named_buffers():
+        if name in targets:
+            assert torch.equal(buffer, targets[name]), f"target {name} moved"
+    # The collector's policy is the same module the optimizer trains.
+    actor_weight = actor.module[0].module[0][0].weight
+    assert any(actor_weight is p for p in loss.parameters())
