@@ -1,6 +1,6 @@
 """Train SAC on Ant-v5 with the paper's hyperparameters.
 
-    python recipes/ant.py [loss=vnet] [target_update=hard] [seed=1]
+python recipes/ant.py [loss=vnet] [target_update=hard] [seed=1]
 """
 
 import hydra

@@ -1,6 +1,6 @@
 """Train SAC on HalfCheetah-v5 with the paper's hyperparameters.
 
-    python recipes/halfcheetah.py [loss=vnet] [target_update=hard] [seed=1]
+python recipes/halfcheetah.py [loss=vnet] [target_update=hard] [seed=1]
 """
 
 import hydra

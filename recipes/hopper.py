@@ -1,6 +1,6 @@
 """Train SAC on Hopper-v5 with the paper's hyperparameters.
 
-    python recipes/hopper.py [loss=vnet] [target_update=hard] [seed=1]
+python recipes/hopper.py [loss=vnet] [target_update=hard] [seed=1]
 """
 
 import hydra

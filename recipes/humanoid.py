@@ -1,6 +1,6 @@
 """Train SAC on Humanoid-v5 with the paper's hyperparameters.
 
-    python recipes/humanoid.py [loss=vnet] [target_update=hard] [seed=1]
+python recipes/humanoid.py [loss=vnet] [target_update=hard] [seed=1]
 """
 
 import hydra

@@ -1,6 +1,6 @@
 """Train SAC on any gymnasium MuJoCo task.
 
-    python recipes/train.py env.id=Swimmer-v5 [loss=vnet] [target_update=hard] [seed=1]
+python recipes/train.py env.id=Swimmer-v5 [loss=vnet] [target_update=hard] [seed=1]
 """
 
 import hydra

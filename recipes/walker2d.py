@@ -1,6 +1,6 @@
 """Train SAC on Walker2d-v5 with the paper's hyperparameters.
 
-    python recipes/walker2d.py [loss=vnet] [target_update=hard] [seed=1]
+python recipes/walker2d.py [loss=vnet] [target_update=hard] [seed=1]
 """
 
 import hydra

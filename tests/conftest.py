@@ -51,8 +51,6 @@ def run_recipe(recipe: str, *overrides: str, timeout: float = 300) -> subprocess
 @pytest.fixture
 def tiny_cfg(tmp_path):
     def make(config_name: str = "hopper", *overrides: str) -> DictConfig:
-        return compose_config(
-            config_name, [*TINY, f"run_dir={tmp_path / 'run'}", *overrides]
-        )
+        return compose_config(config_name, [*TINY, f"run_dir={tmp_path / 'run'}", *overrides])
 
     return make

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from conftest import RECIPES, compose_config, run_recipe
 from omegaconf import OmegaConf
 
-from conftest import RECIPES, compose_config, run_recipe
 from trl_sac.settings import resolve_settings
 
 PAPER_REWARD_SCALE = {"hopper": 5, "walker2d": 5, "halfcheetah": 5, "ant": 5, "humanoid": 20}

@@ -11,19 +11,17 @@ import math
 
 import pytest
 import torch
+from conftest import compose_config
 from tensordict import TensorDict
 from torchrl.data import Bounded
 
-from conftest import compose_config
 from trl_sac.agent import make_gradient_step, make_optimizer
 from trl_sac.losses import make_loss, trained_loss_keys
 from trl_sac.models import make_actor, make_qvalue, make_value
 
 OBS, ACT, BATCH, GAMMA = 3, 2, 6, 0.99
 HIDDEN = [8, 8]
-EPS = torch.tensor(
-    [[0.3, -1.2], [0.0, 0.5], [-0.7, 0.9], [1.5, -0.1], [0.2, 0.2], [-1.0, -0.4]]
-)
+EPS = torch.tensor([[0.3, -1.2], [0.0, 0.5], [-0.7, 0.9], [1.5, -0.1], [0.2, 0.2], [-1.0, -0.4]])
 TERMINATED = torch.tensor([[False], [True], [False], [False], [True], [False]])
 # Row 2 is a time-limit truncation: done, but it must still bootstrap.
 TRUNCATED = torch.tensor([[False], [False], [True], [False], [False], [False]])
@@ -31,7 +29,7 @@ TRUNCATED = torch.tensor([[False], [False], [True], [False], [False], [False]])
 
 @pytest.fixture(autouse=True)
 def pinned_noise(monkeypatch):
-    def rsample(self, sample_shape=torch.Size()):
+    def rsample(self, sample_shape=()):
         return self.loc + EPS.expand_as(self.loc) * self.scale
 
     monkeypatch.setattr(torch.distributions.Normal, "rsample", rsample)

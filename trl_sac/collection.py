@@ -31,4 +31,6 @@ def make_collector(
         policy_device=device,
         env_device="cpu",
         storing_device="cpu",
+        # The policy reads observations only; it needs no extra env transforms.
+        auto_register_policy_transforms=False,
     )

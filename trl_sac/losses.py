@@ -33,10 +33,14 @@ class PaperSACLoss(SACLoss):
             target = self.value_estimator.value_estimate(
                 tensordict, next_value=next_td.get(self.tensor_keys.value)
             ).squeeze(-1)
-        predicted = self._vmap_qnetworkN0(
-            tensordict.select(*self.qvalue_network.in_keys, strict=False),
-            self.qvalue_network_params,
-        ).get(self.tensor_keys.state_action_value).squeeze(-1)
+        predicted = (
+            self._vmap_qnetworkN0(
+                tensordict.select(*self.qvalue_network.in_keys, strict=False),
+                self.qvalue_network_params,
+            )
+            .get(self.tensor_keys.state_action_value)
+            .squeeze(-1)
+        )
         loss = distance_loss(
             predicted, target.expand_as(predicted), loss_function=self.loss_function
         ).sum(0)

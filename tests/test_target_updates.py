@@ -1,0 +1,72 @@
+"""Target updates: a hard copy exactly every `interval` gradient steps, soft moves by tau."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import compose_config
+from test_losses import make_networks
+
+from trl_sac.losses import make_loss
+from trl_sac.target_updates import make_target_updater
+
+# v2 keeps target Q networks, v1 a target V network.
+TARGETS = {"twinq": "qvalue_network_params", "vnet": "value_network_params"}
+
+
+def make_loss_and_updater(variant: str, target_update: str, *overrides: str):
+    cfg = compose_config(
+        "hopper", [f"loss={variant}", f"target_update={target_update}", *overrides]
+    )
+    actor, qvalues, value = make_networks()
+    loss = make_loss(cfg.loss, actor, qvalues, value if variant == "vnet" else None)
+    online = getattr(loss, TARGETS[variant])
+    target = getattr(loss, "target_" + TARGETS[variant])
+    return loss, make_target_updater(cfg.target_update, loss), online, target
+
+
+def flat(params) -> torch.Tensor:
+    return torch.cat([t.detach().reshape(-1) for t in params.values(True, True)])
+
+
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+def test_hard_update_copies_exactly_at_the_interval(variant):
+    interval = 5
+    _, updater, online, target = make_loss_and_updater(
+        variant, "hard", f"target_update.interval={interval}"
+    )
+    assert torch.equal(flat(target), flat(online)), "targets start as copies"
+    last_copy = flat(target)
+    for step in range(1, 3 * interval + 1):
+        for tensor in online.values(True, True):
+            tensor.data.add_(1.0)  # stand-in for a gradient step
+        updater.step()
+        if step % interval == 0:
+            assert torch.equal(flat(target), flat(online)), f"no copy at step {step}"
+            last_copy = flat(target)
+        else:
+            assert torch.equal(flat(target), last_copy), f"copied early at step {step}"
+            assert not torch.equal(flat(target), flat(online))
+
+
+def test_hard_update_paper_interval_is_1000():
+    _, updater, online, target = make_loss_and_updater("twinq", "hard")
+    before = flat(target)
+    for step in range(1, 1001):
+        for tensor in online.values(True, True):
+            tensor.data.add_(0.001)
+        updater.step()
+        if step == 999:
+            assert torch.equal(flat(target), before)
+    assert torch.equal(flat(target), flat(online))
+
+
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+def test_soft_update_moves_each_target_parameter_by_tau(variant):
+    _, updater, online, target = make_loss_and_updater(variant, "soft")
+    for tensor in online.values(True, True):
+        tensor.data.add_(torch.randn_like(tensor))
+    old_target, new_online = flat(target), flat(online)
+    updater.step()
+    expected = old_target + 0.005 * (new_online - old_target)
+    assert torch.allclose(flat(target), expected, atol=1e-7)

@@ -1,0 +1,129 @@
+"""End-to-end training on a tiny budget, the run directory, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import run_recipe
+from omegaconf import OmegaConf
+
+from trl_sac import run, train
+
+
+def read_csv(path):
+    with path.open() as file:
+        return list(csv.DictReader(file))
+
+
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+@pytest.mark.parametrize("target_update", ["soft", "hard"])
+def test_both_losses_and_both_target_updates_train_end_to_end(tiny_cfg, variant, target_update):
+    cfg = tiny_cfg("hopper", f"loss={variant}", f"target_update={target_update}")
+    final_return = train(cfg)
+
+    run_dir = cfg.run_dir
+    assert math.isfinite(final_return)
+    saved = OmegaConf.load(f"{run_dir}/config.yaml")
+    assert saved.loss.name == variant and saved.optim.utd_ratio == (
+        4 if target_update == "hard" else 1
+    )
+
+    metrics = Path(run_dir) / "metrics"
+    train_rows = read_csv(metrics / "train.csv")
+    assert [int(row["frames"]) for row in train_rows] == [40, 80, 120, 160, 200, 240]
+    learning_frames = 240 - 80
+    assert int(float(train_rows[-1]["train/updates"])) == learning_frames * saved.optim.utd_ratio
+    assert all(
+        math.isfinite(float(train_rows[-1][f"train/{k}"])) for k in ("loss_actor", "loss_qvalue")
+    )
+    assert (train_rows[-1]["train/loss_value"] != "") is (variant == "vnet")
+    eval_rows = read_csv(metrics / "eval.csv")
+    assert [int(row["frames"]) for row in eval_rows] == [120, 240]
+    assert float(eval_rows[-1]["eval/return_mean"]) == pytest.approx(final_return, rel=1e-6)
+    assert len(read_csv(metrics / "time.csv")) == 6
+
+    weights = torch.load(Path(run_dir) / "weights.pt", weights_only=True)
+    assert weights["frames"] == 240
+    assert set(weights) >= {"actor", "loss"}
+
+
+def test_reported_returns_are_unscaled(tiny_cfg):
+    """v1 on Hopper trains on 5x rewards; train and eval returns stay in env units."""
+    cfg = tiny_cfg("hopper", "loss=vnet", "collector.init_random_frames=240")
+    train(cfg)
+    rows = read_csv(Path(cfg.run_dir) / "metrics" / "train.csv")
+    returns = [float(r["train/episode_return"]) for r in rows if r["train/episode_return"]]
+    lengths = [float(r["train/episode_length"]) for r in rows if r["train/episode_length"]]
+    # A random Hopper earns roughly 1 per step (healthy reward), not 5.
+    per_step = sum(returns) / sum(lengths)
+    assert 0.3 < per_step < 2.0
+
+
+def test_same_seed_gives_same_first_metrics(tmp_path, tiny_cfg):
+    first = tiny_cfg("hopper", f"run_dir={tmp_path / 'a'}")
+    second = tiny_cfg("hopper", f"run_dir={tmp_path / 'b'}")
+    train(first)
+    train(second)
+    rows_a = read_csv(tmp_path / "a" / "metrics" / "train.csv")
+    rows_b = read_csv(tmp_path / "b" / "metrics" / "train.csv")
+    assert rows_a == rows_b
+
+
+@pytest.mark.parametrize(
+    "override,fragment",
+    [
+        ("env.id=Hoper-v5", "did you mean Hopper-v5"),
+        ("collector.total_frames=0", "collector.total_frames must be positive"),
+        ("collector.total_frames=-5", "collector.total_frames must be positive"),
+        ("optim.batch_size=0", "optim.batch_size must be positive"),
+        ("optim.batch_size=2000", "larger than replay_buffer.size=1000"),
+        ("logger.backend=mlflow", "logger.backend='mlflow'"),
+        ("device=tpu", "device='tpu'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tiny_cfg, capsys, override, fragment):
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_cfg("hopper", override))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0], err
+
+
+def test_used_run_dir_is_refused_not_overwritten(tiny_cfg, capsys):
+    cfg = tiny_cfg("hopper")
+    train(cfg)
+    weights = Path(cfg.run_dir) / "weights.pt"
+    before = weights.read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        run(cfg)
+    assert exit_info.value.code == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert weights.read_bytes() == before
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
+def test_cuda_without_gpu_is_one_line_from_the_command_line(tmp_path):
+    result = run_recipe("hopper", "device=cuda", f"run_dir={tmp_path}")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "trl-sac: error: device=cuda but no CUDA GPU is visible; use device=cpu or auto"
+    ]
+
+
+def test_unknown_env_from_the_command_line_suggests_close_matches(tmp_path):
+    result = run_recipe("train", "env.id=HalfCheeta-v5", f"run_dir={tmp_path}")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "HalfCheetah-v5" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_generic_recipe_without_env_id_says_so(tmp_path):
+    result = run_recipe("train", f"run_dir={tmp_path}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["trl-sac: error: Missing mandatory value: env.id"]
