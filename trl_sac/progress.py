@@ -12,6 +12,7 @@ def make_progress_bar(total_frames: int, *, enabled: bool) -> tqdm:
         unit_scale=True,
         dynamic_ncols=True,
         smoothing=0.05,
+        mininterval=1.0,
         disable=not enabled,
         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
     )
