@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from conftest import RECIPES, compose_config, run_recipe
 from omegaconf import OmegaConf
 
 from trl_sac.settings import resolve_settings
+
+from conftest import RECIPES, compose_config, run_recipe
 
 PAPER_REWARD_SCALE = {"hopper": 5, "walker2d": 5, "halfcheetah": 5, "ant": 5, "humanoid": 20}
 PAPER_FRAMES = {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import PAPER_ACTION_DIMS, compose_config
 
 from trl_sac.envs import action_size, make_env, observation_size
+
+from conftest import PAPER_ACTION_DIMS, compose_config
 
 
 @pytest.mark.parametrize("recipe", sorted(PAPER_ACTION_DIMS))

@@ -11,13 +11,14 @@ import math
 
 import pytest
 import torch
-from conftest import compose_config
 from tensordict import TensorDict
 from torchrl.data import Bounded
 
 from trl_sac.agent import make_gradient_step, make_optimizer
 from trl_sac.losses import make_loss, trained_loss_keys
 from trl_sac.models import make_actor, make_qvalue, make_value
+
+from conftest import compose_config
 
 OBS, ACT, BATCH, GAMMA = 3, 2, 6, 0.99
 HIDDEN = [8, 8]

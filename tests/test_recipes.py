@@ -9,6 +9,7 @@ import sys
 import pytest
 import torch
 from omegaconf import OmegaConf
+
 from conftest import RECIPES, TINY, run_recipe
 
 

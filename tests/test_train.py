@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import run_recipe
 from omegaconf import OmegaConf
 
 from trl_sac import run, train
+
+from conftest import run_recipe
 
 
 def read_csv(path):
