@@ -34,15 +34,21 @@ def make_agent(
     """Everything that learns, built from the `network`, `loss`, `optim`, `target_update` nodes."""
     hidden = cfg.network.hidden_sizes
     action_size = action_spec.shape[-1]
+    # Networks go to the device before the loss wraps them, so the collector's policy and
+    # the parameters the optimizer steps are the same tensors on every device.
     actor = make_actor(
         observation_size,
-        action_spec,
+        action_spec.to(device),
         hidden_sizes=hidden,
         log_std_min=cfg.network.log_std_min,
         log_std_max=cfg.network.log_std_max,
-    )
-    qvalues = [make_qvalue(observation_size, action_size, hidden_sizes=hidden) for _ in range(2)]
-    value = make_value(observation_size, hidden_sizes=hidden) if cfg.loss.value_network else None
+    ).to(device)
+    qvalues = [
+        make_qvalue(observation_size, action_size, hidden_sizes=hidden).to(device) for _ in range(2)
+    ]
+    value = None
+    if cfg.loss.value_network:
+        value = make_value(observation_size, hidden_sizes=hidden).to(device)
     loss = make_loss(cfg.loss, actor, qvalues, value).to(device)
     optimizer = make_optimizer(cfg.optim, loss)
     return Agent(

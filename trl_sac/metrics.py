@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from omegaconf import DictConfig
+from torchrl.record.loggers import Logger
 
 from trl_sac.errors import ConfigError
 
@@ -64,7 +65,7 @@ class MetricsWriter:
             table.close()
 
 
-def make_backend(cfg: DictConfig, run_dir: Path):
+def make_backend(cfg: DictConfig, run_dir: Path) -> Logger | None:
     """TorchRL's TensorBoard or W&B logger, or None for CSV only."""
     if cfg.backend == "csv":
         return None

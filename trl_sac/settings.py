@@ -11,6 +11,8 @@ from omegaconf import DictConfig
 
 from trl_sac.errors import ConfigError
 
+LOGGER_BACKENDS = ("csv", "tensorboard", "wandb")
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -52,9 +54,6 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
         reward_scale = cfg.loss.default_reward_scale
     _check_positive("env.reward_scale", reward_scale)
     return RunSettings(device=resolve_device(cfg.device), reward_scale=float(reward_scale))
-
-
-LOGGER_BACKENDS = ("csv", "tensorboard", "wandb")
 
 
 def resolve_device(name: str) -> torch.device:

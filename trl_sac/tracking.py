@@ -1,0 +1,76 @@
+"""Bookkeeping between two log rows: finished episodes, loss sums, time per phase."""
+
+from __future__ import annotations
+
+import time
+
+from tensordict import TensorDictBase
+
+
+class TrainWindow:
+    """Training metrics between two log rows: finished episodes and summed loss metrics.
+
+    Loss metrics stay on the training device until the row is written, so the loop
+    does not wait for the device after each update.
+    """
+
+    def __init__(self) -> None:
+        self.returns: list[float] = []
+        self.lengths: list[int] = []
+        self.loss_sum: TensorDictBase | None = None
+        self.loss_count = 0
+
+    def add_episodes(self, batch: TensorDictBase) -> None:
+        done = batch["next", "done"].squeeze(-1)
+        if done.any():
+            self.returns += batch["next", "episode_reward"][done].squeeze(-1).tolist()
+            self.lengths += batch["next", "step_count"][done].squeeze(-1).tolist()
+
+    def add_losses(self, losses: TensorDictBase) -> None:
+        self.loss_sum = losses if self.loss_sum is None else self.loss_sum + losses
+        self.loss_count += 1
+
+    def metrics(self, updates: int) -> dict[str, float]:
+        values = {"train/updates": float(updates), "train/episodes": float(len(self.returns))}
+        if self.returns:
+            values["train/episode_return"] = sum(self.returns) / len(self.returns)
+            values["train/episode_length"] = sum(self.lengths) / len(self.lengths)
+        if self.loss_sum is not None:
+            means = (self.loss_sum / self.loss_count).to("cpu")
+            values.update({f"train/{key}": value.item() for key, value in means.items()})
+        return values
+
+
+class Clock:
+    """Wall time spent per phase, and throughput since the previous log row."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.spent = {"collect": 0.0, "update": 0.0, "eval": 0.0}
+        self._last = (self.start, 0, 0)
+
+    def measure(self, phase: str) -> _Timer:
+        return _Timer(self, phase)
+
+    def metrics(self, frames: int, updates: int) -> dict[str, float]:
+        now = time.perf_counter()
+        last_time, last_frames, last_updates = self._last
+        elapsed = max(now - last_time, 1e-9)
+        self._last = (now, frames, updates)
+        return {
+            "time/elapsed_s": now - self.start,
+            "time/env_steps_per_s": (frames - last_frames) / elapsed,
+            "time/updates_per_s": (updates - last_updates) / elapsed,
+            **{f"time/{phase}_s": seconds for phase, seconds in self.spent.items()},
+        }
+
+
+class _Timer:
+    def __init__(self, clock: Clock, phase: str) -> None:
+        self.clock, self.phase = clock, phase
+
+    def __enter__(self) -> None:
+        self.begin = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.clock.spent[self.phase] += time.perf_counter() - self.begin
