@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import math
 from pathlib import Path
 
@@ -104,6 +105,18 @@ def test_used_run_dir_is_refused_not_overwritten(tiny_cfg, capsys):
     assert exit_info.value.code == 2
     assert "already holds a run" in capsys.readouterr().err
     assert weights.read_bytes() == before
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("wandb") is not None, reason="needs a machine without wandb"
+)
+def test_missing_logger_extra_is_reported_before_the_run_dir_is_used(tiny_cfg, capsys):
+    cfg = tiny_cfg("hopper", "logger.backend=wandb")
+    with pytest.raises(SystemExit) as exit_info:
+        run(cfg)
+    assert exit_info.value.code == 2
+    assert "pip install 'trl-sac[wandb]'" in capsys.readouterr().err
+    assert not Path(cfg.run_dir).exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")

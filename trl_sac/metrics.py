@@ -10,8 +10,6 @@ from pathlib import Path
 from omegaconf import DictConfig
 from torchrl.record.loggers import Logger
 
-from trl_sac.errors import ConfigError
-
 
 class CsvTable:
     """A CSV file with a fixed header: one row per logging step, blank where a value is absent.
@@ -66,14 +64,12 @@ class MetricsWriter:
 
 
 def make_backend(cfg: DictConfig, run_dir: Path) -> Logger | None:
-    """TorchRL's TensorBoard or W&B logger, or None for CSV only."""
-    if cfg.backend == "csv":
-        return None
-    try:
-        if cfg.backend == "tensorboard":
-            from torchrl.record.loggers import TensorboardLogger
+    """TorchRL's TensorBoard or W&B logger, or None for CSV only (checked in settings)."""
+    if cfg.backend == "tensorboard":
+        from torchrl.record.loggers import TensorboardLogger
 
-            return TensorboardLogger(exp_name="tensorboard", log_dir=str(run_dir))
+        return TensorboardLogger(exp_name="tensorboard", log_dir=str(run_dir))
+    if cfg.backend == "wandb":
         from torchrl.record.loggers import WandbLogger
 
         return WandbLogger(
@@ -81,8 +77,4 @@ def make_backend(cfg: DictConfig, run_dir: Path) -> Logger | None:
             save_dir=str(run_dir),
             project=cfg.project,
         )
-    except ImportError as error:
-        raise ConfigError(
-            f"logger.backend={cfg.backend} needs an extra: pip install 'trl-sac[{cfg.backend}]' "
-            f"({error})"
-        ) from None
+    return None

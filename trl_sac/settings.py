@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 from dataclasses import dataclass
 
 import gymnasium as gym
@@ -11,7 +12,8 @@ from omegaconf import DictConfig
 
 from trl_sac.errors import ConfigError
 
-LOGGER_BACKENDS = ("csv", "tensorboard", "wandb")
+# Each logger backend and the module it needs (csv needs nothing beyond the standard library).
+LOGGER_BACKENDS = {"csv": None, "tensorboard": "tensorboard", "wandb": "wandb"}
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,7 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
             f"network.hidden_sizes must be a non-empty list of positive sizes, "
             f"got {list(cfg.network.hidden_sizes)}"
         )
-    if cfg.logger.backend not in LOGGER_BACKENDS:
-        raise ConfigError(
-            f"logger.backend={cfg.logger.backend!r} is not one of {', '.join(LOGGER_BACKENDS)}"
-        )
+    check_logger_backend(cfg.logger.backend)
     reward_scale = cfg.env.reward_scale
     if reward_scale is None:
         reward_scale = cfg.loss.default_reward_scale
@@ -67,6 +66,17 @@ def resolve_device(name: str) -> torch.device:
             raise ConfigError(f"device={name} but no CUDA GPU is visible; use device=cpu or auto")
         return torch.device(name)
     raise ConfigError(f"device={name!r} is not one of auto, cpu, cuda")
+
+
+def check_logger_backend(backend: str) -> None:
+    """Fail before the run starts when the backend is unknown or its extra is not installed."""
+    if backend not in LOGGER_BACKENDS:
+        raise ConfigError(f"logger.backend={backend!r} is not one of {', '.join(LOGGER_BACKENDS)}")
+    module = LOGGER_BACKENDS[backend]
+    if module is not None and importlib.util.find_spec(module) is None:
+        raise ConfigError(
+            f"logger.backend={backend} needs the {module} package: pip install 'trl-sac[{backend}]'"
+        )
 
 
 def check_env_id(env_id: str) -> None:
