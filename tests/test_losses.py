@@ -161,6 +161,9 @@ def test_vnet_losses_match_the_2018_paper():
     assert out["loss_actor"].item() == pytest.approx(actor_loss.item(), rel=1e-4)
     assert out["alpha"].item() == 1.0
     assert not any(p is loss.log_alpha for p in loss.parameters())
+    held = {name for name, _ in loss.named_children()}
+    assert "target_value_network_params" in held
+    assert "target_qvalue_network_params" not in held
     assert trained_loss_keys(loss) == ["loss_actor", "loss_qvalue", "loss_value"]
 
 
@@ -179,6 +182,31 @@ def test_truncation_bootstraps_and_termination_does_not(variant):
     terminated_everywhere = loss(make_batch(terminated=~none, truncated=none))["loss_qvalue"]
     assert truncated_everywhere.item() == pytest.approx(baseline.item(), rel=1e-6)
     assert terminated_everywhere.item() != pytest.approx(baseline.item(), rel=1e-3)
+
+
+# Which parameter group each loss term may send gradient to.
+GRADIENT_ROUTES = {
+    "loss_qvalue": "qvalue_network_params",
+    "loss_value": "value_network_params",
+    "loss_actor": "actor_network_params",
+    "loss_alpha": "log_alpha",
+}
+
+
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+def test_each_loss_term_reaches_only_its_own_network(variant):
+    actor, qvalues, value = make_networks()
+    cfg = compose_config("hopper", [f"loss={variant}"])
+    loss = make_loss(cfg.loss, actor, qvalues, value if variant == "vnet" else None)
+    groups = {}
+    for name, parameter in loss.named_parameters():
+        groups.setdefault(name.split(".")[0], []).append(parameter)
+    out = loss(make_batch())
+    for key in trained_loss_keys(loss):
+        for group, params in groups.items():
+            grads = torch.autograd.grad(out[key], params, retain_graph=True, allow_unused=True)
+            reached = any(g is not None and g.abs().sum() > 0 for g in grads)
+            assert reached is (group == GRADIENT_ROUTES[key]), f"{key} -> {group}: {reached}"
 
 
 @pytest.mark.parametrize("variant", ["twinq", "vnet"])

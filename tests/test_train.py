@@ -85,11 +85,13 @@ def test_same_seed_gives_same_first_metrics(tmp_path, tiny_cfg):
         ("optim.batch_size=2000", "larger than replay_buffer.size=1000"),
         ("logger.backend=mlflow", "logger.backend='mlflow'"),
         ("device=tpu", "device='tpu'"),
+        ("target_update=hard target_update.interval=0", "target_update.interval must be positive"),
+        ("target_update.tau=1.5", "target_update.tau must be at most 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tiny_cfg, capsys, override, fragment):
     with pytest.raises(SystemExit) as exit_info:
-        run(tiny_cfg("hopper", override))
+        run(tiny_cfg("hopper", *override.split()))
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and fragment in err[0], err

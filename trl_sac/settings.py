@@ -48,6 +48,12 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
             f"got {list(cfg.network.hidden_sizes)}"
         )
     check_logger_backend(cfg.logger.backend)
+    if cfg.target_update.name == "hard":
+        _check_positive("target_update.interval", cfg.target_update.interval)
+    else:
+        _check_positive("target_update.tau", cfg.target_update.tau)
+        if cfg.target_update.tau > 1:
+            raise ConfigError(f"target_update.tau must be at most 1, got {cfg.target_update.tau}")
     reward_scale = cfg.env.reward_scale
     if reward_scale is None:
         reward_scale = cfg.loss.default_reward_scale
@@ -58,13 +64,20 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
 def resolve_device(name: str) -> torch.device:
     """Map `auto`, `cpu` or `cuda` onto a torch device that exists on this machine."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cpu":
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
             raise ConfigError(f"device={name} but no CUDA GPU is visible; use device=cpu or auto")
-        return torch.device(name)
+        device = torch.device(name)
+        # An explicit index, so the collector sees the policy's device as its own and
+        # does not copy the policy.
+        return (
+            device
+            if device.index is not None
+            else torch.device("cuda", torch.cuda.current_device())
+        )
     raise ConfigError(f"device={name!r} is not one of auto, cpu, cuda")
 
 
