@@ -12,8 +12,15 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
 REPO = Path(__file__).resolve().parents[1]
-RECIPES = ["hopper", "walker2d", "halfcheetah", "ant", "humanoid"]
-PAPER_ACTION_DIMS = {"hopper": 3, "walker2d": 6, "halfcheetah": 6, "ant": 8, "humanoid": 17}
+RECIPES = ["hopper", "walker2d", "halfcheetah", "ant", "humanoid", "humanoid_rllab"]
+PAPER_ACTION_DIMS = {
+    "hopper": 3,
+    "walker2d": 6,
+    "halfcheetah": 6,
+    "ant": 8,
+    "humanoid": 17,
+    "humanoid_rllab": 21,
+}
 
 # A run of a few hundred frames with small networks: seconds on a CPU.
 TINY = [

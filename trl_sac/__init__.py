@@ -1,5 +1,6 @@
 """trl-sac: paper-faithful Soft Actor-Critic for MuJoCo, assembled from TorchRL."""
 
+from trl_sac import tasks  # noqa: F401  (registers HumanoidRllab-v0 with gymnasium)
 from trl_sac.cli import run
 from trl_sac.errors import ConfigError
 from trl_sac.train import train

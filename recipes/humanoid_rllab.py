@@ -1,0 +1,18 @@
+"""Train SAC on rllab's 21-motor humanoid (HumanoidRllab-v0) with the paper's hyperparameters.
+
+python recipes/humanoid_rllab.py [loss=vnet] [target_update=hard] [seed=1]
+"""
+
+import hydra
+from omegaconf import DictConfig
+
+from trl_sac import run
+
+
+@hydra.main(version_base="1.3", config_path="pkg://trl_sac.conf", config_name="humanoid_rllab")
+def main(cfg: DictConfig) -> None:
+    run(cfg)
+
+
+if __name__ == "__main__":
+    main()
