@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import subprocess
 import sys
@@ -122,6 +123,10 @@ def test_time_limit_truncates_at_1000_steps():
     assert steps == 1000
 
 
+@pytest.mark.skipif(
+    ctypes.util.find_library("OSMesa") is None and not os.environ.get("CI"),
+    reason="off-screen rendering on a CPU needs the OSMesa library (Debian: libosmesa6)",
+)
 def test_one_frame_renders_off_screen(tmp_path):
     output = tmp_path / "frame.png"
     env = {**os.environ, "MUJOCO_GL": "osmesa", "PYTHONWARNINGS": "ignore"}
