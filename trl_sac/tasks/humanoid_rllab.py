@@ -83,8 +83,6 @@ class HumanoidRllabEnv(MujocoEnv, EzPickle):
 
     def step(self, action: np.ndarray):
         self.do_simulation(action, self.frame_skip)
-        # Recompute position-dependent quantities at the new state, as rllab's forward() did.
-        self._refresh_derived_quantities()
         com_velocity = self.center_of_mass_velocity()
         terms = {
             "reward_forward": com_velocity[0],
@@ -128,6 +126,12 @@ class HumanoidRllabEnv(MujocoEnv, EzPickle):
         self.set_state(qpos, qvel)
         self._refresh_derived_quantities()
         return self._get_obs()
+
+    def _step_mujoco_simulation(self, ctrl: np.ndarray, n_frames: int) -> None:
+        self.data.ctrl[:] = ctrl
+        mujoco.mj_step(self.model, self.data, nstep=n_frames)
+        # Quantities at the new state, as rllab's forward() after stepping gave them.
+        self._refresh_derived_quantities()
 
     def _refresh_derived_quantities(self) -> None:
         mujoco.mj_forward(self.model, self.data)
