@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trl_sac.envs import action_size, make_env, observation_size
+from trl_sac.envs import make_env, observation_size
 
 from conftest import PAPER_ACTION_DIMS, compose_config
 
@@ -14,11 +14,12 @@ from conftest import PAPER_ACTION_DIMS, compose_config
 def test_paper_envs_have_paper_action_dims(recipe):
     cfg = compose_config(recipe)
     env = make_env(cfg.env.id, seed=0)
-    assert action_size(env) == PAPER_ACTION_DIMS[recipe]
+    action_size = env.action_spec.shape[-1]
+    assert action_size == PAPER_ACTION_DIMS[recipe]
     assert observation_size(env) == env.base_env.observation_spec["observation"].shape[-1]
     # The policy acts in [-1, 1] whatever the motors' range.
-    assert torch.equal(env.action_spec.space.low, -torch.ones(action_size(env)))
-    assert torch.equal(env.action_spec.space.high, torch.ones(action_size(env)))
+    assert torch.equal(env.action_spec.space.low, -torch.ones(action_size))
+    assert torch.equal(env.action_spec.space.high, torch.ones(action_size))
     td = env.reset()
     assert td["observation"].dtype == torch.float32
     env.close()

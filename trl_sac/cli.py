@@ -8,12 +8,11 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from trl_sac.errors import ConfigError
+from trl_sac.train import train
 
 
 def run(cfg: DictConfig) -> float:
     """Train with `cfg`; bad input exits with status 2 and a one-line message."""
-    from trl_sac.train import train
-
     try:
         return train(cfg)
     except (ConfigError, OmegaConfBaseException) as error:

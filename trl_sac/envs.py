@@ -48,7 +48,3 @@ def make_env(
 
 def observation_size(env: TransformedEnv) -> int:
     return env.observation_spec["observation"].shape[-1]
-
-
-def action_size(env: TransformedEnv) -> int:
-    return env.action_spec.shape[-1]
