@@ -7,15 +7,30 @@ import sys
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from trl_sac.errors import ConfigError
+from trl_sac.errors import ConfigError, Diverged, Interrupted
 from trl_sac.train import train
 
 
 def run(cfg: DictConfig) -> float:
-    """Train with `cfg`; bad input exits with status 2 and a one-line message."""
+    """Train with `cfg`. Whatever ends a run early ends it with one line on stderr:
+
+    bad input exits 2, a diverged run 1, and SIGINT/SIGTERM 128 + the signal number
+    after the snapshot that the next run of the same command resumes from.
+    """
     try:
         return train(cfg)
     except (ConfigError, OmegaConfBaseException) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        sys.stderr.write(f"trl-sac: error: {message}\n")
-        raise SystemExit(2) from None
+        _fail("error", error, status=2)
+    except Diverged as error:
+        _fail("diverged", error, status=1)
+    except Interrupted as error:
+        _fail(error.signal_name, error, status=error.exit_status)
+    except KeyboardInterrupt:
+        sys.stderr.write("trl-sac: SIGINT twice: stopped without a snapshot\n")
+        raise SystemExit(130) from None
+
+
+def _fail(label: str, error: BaseException, *, status: int) -> None:
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    sys.stderr.write(f"trl-sac: {label}: {message}\n")
+    raise SystemExit(status) from None

@@ -19,11 +19,29 @@ class CsvTable:
 
     def __init__(self, path: Path, columns: Sequence[str]) -> None:
         self.columns = ["frames", *columns]
-        is_new = not path.exists()
+        is_new = not path.exists() or path.stat().st_size == 0
         self._file = path.open("a", newline="")
         self._writer = csv.DictWriter(self._file, fieldnames=self.columns)
         if is_new:
             self._writer.writeheader()
+            self._file.flush()
+
+    @staticmethod
+    def drop_rows_after(path: Path, frames: int) -> None:
+        """Rewrite `path` (atomically) without the rows logged after `frames` env steps.
+
+        A row cut short by a kill has fewer fields than the header and is dropped too.
+        """
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        with path.open(newline="") as file:
+            header, *rows = list(csv.reader(file))
+        complete = (row for row in rows if len(row) == len(header))
+        kept = [header, *(row for row in complete if int(row[0]) <= frames)]
+        partial = path.with_suffix(".partial")
+        with partial.open("w", newline="") as file:
+            csv.writer(file).writerows(kept)
+        partial.replace(path)
 
     def write(self, frames: int, values: Mapping[str, float]) -> None:
         self._writer.writerow({"frames": frames, **values})
@@ -34,18 +52,32 @@ class CsvTable:
 
 
 class MetricsWriter:
-    """Writes `train/`, `eval/` and `time/` metrics under `run_dir/metrics/`."""
+    """Writes `train/`, `eval/` and `time/` metrics under `run_dir/metrics/`.
+
+    A resumed run passes `resume_frames`: rows a killed run logged after its snapshot
+    are dropped, so each logging step appears exactly once.
+    """
 
     def __init__(
-        self, run_dir: Path, columns: Mapping[str, Sequence[str]], cfg: DictConfig
+        self,
+        run_dir: Path,
+        columns: Mapping[str, Sequence[str]],
+        cfg: DictConfig,
+        *,
+        resume_frames: int | None = None,
     ) -> None:
         metrics_dir = run_dir / "metrics"
         metrics_dir.mkdir(parents=True, exist_ok=True)
+        if resume_frames is not None:
+            for namespace in columns:
+                CsvTable.drop_rows_after(metrics_dir / f"{namespace}.csv", resume_frames)
         self._tables = {
             namespace: CsvTable(metrics_dir / f"{namespace}.csv", names)
             for namespace, names in columns.items()
         }
         self._backend = make_backend(cfg, run_dir)
+        if resume_frames is not None and cfg.backend == "tensorboard":
+            purge_tensorboard_after(self._backend, resume_frames)
 
     def log(self, frames: int, values: Mapping[str, float]) -> None:
         by_namespace: dict[str, dict[str, float]] = {}
@@ -61,6 +93,18 @@ class MetricsWriter:
     def close(self) -> None:
         for table in self._tables.values():
             table.close()
+
+
+def purge_tensorboard_after(logger: Logger, frames: int) -> None:
+    """Tell TensorBoard to hide events a killed run logged after `frames`.
+
+    This is what SummaryWriter(purge_step=...) writes; TorchRL's logger does not pass
+    that argument through, so the marker event is added to its writer directly.
+    """
+    from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+
+    writer = logger.experiment._get_file_writer()
+    writer.add_event(Event(step=frames, session_log=SessionLog(status=SessionLog.START)))
 
 
 def make_backend(cfg: DictConfig, run_dir: Path) -> Logger | None:

@@ -1,29 +1,79 @@
-"""The run directory: its layout, and the guard that keeps a finished run from being overwritten."""
+"""The run directory: its layout, and what happens when a command finds it already used."""
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from trl_sac.errors import ConfigError
+from trl_sac.errors import SnapshotError
+from trl_sac.snapshots import SNAPSHOTS_DIR
+
+log = logging.getLogger(__name__)
 
 CONFIG_FILE = "config.yaml"
 METRICS_DIR = "metrics"
 WEIGHTS_FILE = "weights.pt"
 
+# Keys a resumed run may change: budgets, reporting and where it runs. Anything else
+# would make the resumed run a different experiment from the one in the snapshot.
+RESUMABLE_CHANGES = (
+    "collector.total_frames",
+    "run_dir",
+    "progress",
+    "restart",
+    "device",
+    "eval.",
+    "logger.",
+    "snapshot.",
+)
 
-def prepare_run_dir(cfg: DictConfig) -> Path:
-    """Create `cfg.run_dir`, refuse one that already holds metrics, save the resolved config."""
+
+def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
+    """Create or reopen `cfg.run_dir`; return it and whether it holds a run to resume.
+
+    A used run directory is resumed when it has snapshots, moved aside when
+    `restart=true`, and otherwise refused: nothing is silently overwritten.
+    """
     run_dir = Path(cfg.run_dir)
-    if (run_dir / METRICS_DIR).exists():
-        raise ConfigError(
-            f"run_dir {run_dir} already holds a run; choose another run_dir= or seed="
+    used = (run_dir / METRICS_DIR).exists() or (run_dir / SNAPSHOTS_DIR).exists()
+    if used and cfg.restart:
+        moved_to = _move_aside(run_dir)
+        log.info("restart=true: moved the previous run to %s", moved_to)
+        used = False
+    if used and not any((run_dir / SNAPSHOTS_DIR).glob("snapshot-*")):
+        raise SnapshotError(
+            f"run_dir {run_dir} holds a run with no snapshot to resume from; "
+            "pass restart=true to start it over (the old run is moved aside) "
+            "or choose another run_dir="
         )
+    if used:
+        check_resumable(OmegaConf.load(run_dir / CONFIG_FILE), cfg, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / CONFIG_FILE, resolve=True)
-    return run_dir
+    return run_dir, used
+
+
+def check_resumable(saved: DictConfig, current: DictConfig, run_dir: Path) -> None:
+    """Refuse to resume a run under settings that change the experiment."""
+    before, after = _flatten(saved), _flatten(OmegaConf.to_container(current, resolve=True))
+    changed = [
+        key
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key) and not key.startswith(RESUMABLE_CHANGES)
+    ]
+    if changed:
+        shown = ", ".join(
+            f"{key}: {before.get(key)!r} -> {after.get(key)!r}" for key in changed[:4]
+        )
+        raise SnapshotError(
+            f"run_dir {run_dir} was trained with other settings ({shown}); resume with the "
+            "same settings, pass restart=true, or choose another run_dir="
+        )
 
 
 def save_weights(run_dir: Path, state: dict) -> Path:
@@ -33,3 +83,25 @@ def save_weights(run_dir: Path, state: dict) -> Path:
     torch.save(state, partial)
     partial.replace(path)
     return path
+
+
+def _move_aside(run_dir: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = run_dir.with_name(f"{run_dir.name}.replaced-{stamp}")
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = run_dir.with_name(f"{run_dir.name}.replaced-{stamp}-{suffix}")
+    run_dir.rename(target)
+    return target
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(tree, DictConfig):
+        tree = OmegaConf.to_container(tree, resolve=True)
+    if isinstance(tree, dict):
+        flat: dict[str, Any] = {}
+        for key, value in tree.items():
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        return flat
+    return {prefix[:-1]: tree}

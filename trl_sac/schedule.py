@@ -6,11 +6,15 @@ import math
 
 
 class Every:
-    """True once each time a growing count reaches the next multiple of `interval`."""
+    """True once each time a growing count reaches the next multiple of `interval`.
 
-    def __init__(self, interval: int) -> None:
+    `after` is the count already reached (a resumed run's frames): multiples up to it
+    have had their turn.
+    """
+
+    def __init__(self, interval: int, *, after: int = 0) -> None:
         self.interval = interval
-        self.next_at = interval
+        self.next_at = (after // interval + 1) * interval
 
     def __call__(self, count: int) -> bool:
         if count < self.next_at:

@@ -10,6 +10,7 @@ import gymnasium as gym
 import torch
 from omegaconf import DictConfig
 
+from trl_sac.data import STORAGES
 from trl_sac.errors import ConfigError
 
 # Each logger backend and the module it needs (csv needs nothing beyond the standard library).
@@ -48,6 +49,13 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
             f"got {list(cfg.network.hidden_sizes)}"
         )
     check_logger_backend(cfg.logger.backend)
+    _check_positive("snapshot.every_frames", cfg.snapshot.every_frames)
+    _check_positive("snapshot.keep", cfg.snapshot.keep)
+    if cfg.replay_buffer.storage not in STORAGES:
+        raise ConfigError(
+            f"replay_buffer.storage={cfg.replay_buffer.storage!r} is not one of "
+            f"{', '.join(STORAGES)}"
+        )
     if cfg.target_update.name == "hard":
         _check_positive("target_update.interval", cfg.target_update.interval)
     else:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from tensordict import TensorDictBase
+import torch
+from tensordict import TensorDict, TensorDictBase
 
 
 class TrainWindow:
@@ -30,6 +32,12 @@ class TrainWindow:
         self.loss_sum = losses if self.loss_sum is None else self.loss_sum + losses
         self.loss_count += 1
 
+    def nonfinite_losses(self) -> list[str]:
+        """Names of the loss metrics that were NaN or infinite in any update of the window."""
+        if self.loss_sum is None:
+            return []
+        return [key for key, value in self.loss_sum.items() if not torch.isfinite(value).all()]
+
     def metrics(self, updates: int) -> dict[str, float]:
         values = {"train/updates": float(updates), "train/episodes": float(len(self.returns))}
         if self.returns:
@@ -40,13 +48,33 @@ class TrainWindow:
             values.update({f"train/{key}": value.item() for key, value in means.items()})
         return values
 
+    def state_dict(self) -> dict[str, Any]:
+        loss_sum = None if self.loss_sum is None else self.loss_sum.to("cpu").to_dict()
+        return {
+            "returns": list(self.returns),
+            "lengths": list(self.lengths),
+            "loss_sum": loss_sum,
+            "loss_count": self.loss_count,
+        }
+
+    def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
+        self.returns = list(state["returns"])
+        self.lengths = list(state["lengths"])
+        loss_sum = state["loss_sum"]
+        self.loss_sum = None if loss_sum is None else TensorDict(loss_sum, device=device)
+        self.loss_count = state["loss_count"]
+
 
 class Clock:
-    """Wall time spent per phase, and throughput since the previous log row."""
+    """Wall time spent per phase, and throughput since the previous log row.
+
+    Elapsed and per-phase times carry over a resume; throughput after a resume counts
+    from the moment training continued.
+    """
 
     def __init__(self) -> None:
         self.start = time.perf_counter()
-        self.spent = {"collect": 0.0, "update": 0.0, "eval": 0.0}
+        self.spent = {"collect": 0.0, "update": 0.0, "eval": 0.0, "snapshot": 0.0}
         self._last = (self.start, 0, 0)
 
     def measure(self, phase: str) -> _Timer:
@@ -63,6 +91,15 @@ class Clock:
             "time/updates_per_s": (updates - last_updates) / elapsed,
             **{f"time/{phase}_s": seconds for phase, seconds in self.spent.items()},
         }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"elapsed_s": time.perf_counter() - self.start, "spent": dict(self.spent)}
+
+    def load_state_dict(self, state: dict[str, Any], frames: int, updates: int) -> None:
+        now = time.perf_counter()
+        self.start = now - state["elapsed_s"]
+        self.spent.update(state["spent"])
+        self._last = (now, frames, updates)
 
 
 class _Timer:

@@ -1,25 +1,37 @@
-"""The training loop: collect -> store -> update -> log -> evaluate, then save the weights."""
+"""The training loop: collect -> store -> update -> log -> evaluate -> snapshot, resumable."""
 
 from __future__ import annotations
 
 import logging
 import random
+import time
+from pathlib import Path
 
 import numpy as np
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
+from torchrl.checkpoint import Checkpoint, GlobalRNGState
+from torchrl.collectors import Collector
+from torchrl.data import TensorDictReplayBuffer
+from torchrl.envs import EnvBase
+from tqdm import tqdm
 
-from trl_sac.agent import make_agent
+from trl_sac.agent import Agent, make_agent
 from trl_sac.collection import make_collector
-from trl_sac.data import make_replay_buffer
+from trl_sac.data import make_replay_buffer, snapshot_adapter
 from trl_sac.envs import make_env, observation_size
+from trl_sac.errors import Diverged, Interrupted
 from trl_sac.evaluation import evaluate
+from trl_sac.guards import check_finite
+from trl_sac.interrupts import StopRequests
 from trl_sac.metrics import MetricsWriter
 from trl_sac.progress import make_progress_bar
 from trl_sac.run_dir import prepare_run_dir, save_weights
-from trl_sac.schedule import Every, updates_owed
+from trl_sac.run_state import RunState
+from trl_sac.schedule import Every
 from trl_sac.settings import resolve_settings
-from trl_sac.tracking import Clock, TrainWindow
+from trl_sac.snapshots import SnapshotStore, make_checkpoint
+from trl_sac.tracking import TrainWindow
 
 log = logging.getLogger(__name__)
 
@@ -49,101 +61,96 @@ TIME_COLUMNS = (
     "time/collect_s",
     "time/update_s",
     "time/eval_s",
+    "time/snapshot_s",
 )
 
 
 def train(cfg: DictConfig) -> float:
-    """Train SAC as `cfg` says; return the final evaluation's mean return (NaN if none)."""
-    settings = resolve_settings(cfg)
-    run_dir = prepare_run_dir(cfg)
-    seed_everything(cfg.seed)
-    log.info(
-        "training %s with loss=%s target_update=%s on %s (reward scale %g) -> %s",
-        cfg.env.id,
-        cfg.loss.name,
-        cfg.target_update.name,
-        settings.device,
-        settings.reward_scale,
-        run_dir,
-    )
+    """Train SAC as `cfg` says; return the final evaluation's mean return (NaN if none).
 
-    train_env = make_env(
-        cfg.env.id,
-        seed=cfg.seed,
-        reward_scale=settings.reward_scale,
-        max_episode_steps=cfg.env.max_episode_steps,
-    )
+    On a run directory that holds a run, continue it from its newest snapshot.
+    """
+    settings = resolve_settings(cfg)
+    device = settings.device
+    run_dir, resuming = prepare_run_dir(cfg)
+    seed_everything(cfg.seed)
+
     eval_env = make_env(
         cfg.env.id,
         seed=cfg.seed + cfg.eval.seed_offset,
         max_episode_steps=cfg.env.max_episode_steps,
-        device=settings.device,
+        device=device,
     )
     agent = make_agent(
         cfg,
-        observation_size=observation_size(train_env),
-        action_spec=train_env.action_spec,
-        device=settings.device,
+        observation_size=observation_size(eval_env),
+        action_spec=eval_env.action_spec,
+        device=device,
     )
     buffer = make_replay_buffer(
-        cfg.replay_buffer, batch_size=cfg.optim.batch_size, device=settings.device
+        cfg.replay_buffer, batch_size=cfg.optim.batch_size, device=device, run_dir=run_dir
     )
-    collector = make_collector(cfg.collector, train_env, agent.actor, device=settings.device)
-    writer = MetricsWriter(
-        run_dir, {"train": TRAIN_COLUMNS, "eval": EVAL_COLUMNS, "time": TIME_COLUMNS}, cfg.logger
+    state = RunState(learning_starts_at=cfg.collector.init_random_frames, device=device)
+    checkpoint = make_checkpoint(
+        agent,
+        state,
+        buffer if cfg.snapshot.replay_buffer else None,
+        snapshot_adapter(cfg.replay_buffer),
     )
-    stored_keys = agent.loss.in_keys
-
-    def run_evaluation() -> dict[str, float]:
-        result = evaluate(
-            eval_env,
-            agent.actor,
-            episodes=cfg.eval.episodes,
-            max_steps=cfg.env.max_episode_steps,
+    snapshots = SnapshotStore(run_dir, keep=cfg.snapshot.keep)
+    resumed_frames = None
+    if resuming:
+        restored = snapshots.restore_newest(checkpoint)
+        resumed_frames = state.frames
+        log.info("resuming %s from frame %d (snapshot %s)", run_dir, state.frames, restored.path)
+        if not restored.has_replay_buffer:
+            state.restart_learning_after(
+                max(cfg.collector.init_random_frames, cfg.optim.batch_size)
+            )
+    else:
+        log.info(
+            "training %s with loss=%s target_update=%s on %s (reward scale %g) -> %s",
+            cfg.env.id,
+            cfg.loss.name,
+            cfg.target_update.name,
+            device,
+            settings.reward_scale,
+            run_dir,
         )
-        return result.metrics()
 
-    log_due, eval_due = Every(cfg.logger.every_frames), Every(cfg.eval.every_frames)
-    frames = updates = 0
-    window = TrainWindow()
-    clock = Clock()
-    final_return = float("nan")
-    progress = make_progress_bar(cfg.collector.total_frames, enabled=cfg.progress)
-    batches = iter(collector)
+    remaining = cfg.collector.total_frames - state.frames
+    if remaining <= 0:
+        log.warning("%s is already complete at %d frames", run_dir, state.frames)
+        return state.final_return
+
+    # Building the env and collector draws random numbers; a resumed run must continue
+    # from exactly the generator state its snapshot recorded.
+    rng_state = GlobalRNGState().state_dict()
+    train_env = make_env(
+        cfg.env.id,
+        seed=train_env_seed(cfg.seed, state.frames),
+        reward_scale=settings.reward_scale,
+        max_episode_steps=cfg.env.max_episode_steps,
+    )
+    collector = make_collector(
+        cfg.collector,
+        train_env,
+        agent.actor,
+        device=device,
+        total_frames=remaining,
+        init_random_frames=max(0, cfg.collector.init_random_frames - state.frames),
+    )
+    GlobalRNGState().load_state_dict(rng_state)
+    writer = MetricsWriter(
+        run_dir,
+        {"train": TRAIN_COLUMNS, "eval": EVAL_COLUMNS, "time": TIME_COLUMNS},
+        cfg.logger,
+        resume_frames=resumed_frames,
+    )
+    loop = TrainingLoop(cfg, agent, buffer, state, writer, checkpoint, snapshots, eval_env, device)
     try:
-        while True:
-            with clock.measure("collect"):
-                batch = next(batches, None)
-            if batch is None:
-                break
-            frames += batch.numel()
-            buffer.extend(batch.select(*stored_keys))
-            window.add_episodes(batch)
-
-            with clock.measure("update"):
-                owed = updates_owed(
-                    frames,
-                    init_random_frames=cfg.collector.init_random_frames,
-                    utd_ratio=cfg.optim.utd_ratio,
-                )
-                while updates < owed:
-                    window.add_losses(agent.gradient_step(buffer.sample()))
-                    agent.target_updater.step()
-                    updates += 1
-
-            progress.update(batch.numel())
-            last_frame = frames >= cfg.collector.total_frames
-            if log_due(frames) or last_frame:
-                writer.log(frames, {**window.metrics(updates), **clock.metrics(frames, updates)})
-                window = TrainWindow()
-            if cfg.eval.episodes and (eval_due(frames) or last_frame):
-                with clock.measure("eval"):
-                    eval_metrics = run_evaluation()
-                writer.log(frames, eval_metrics)
-                final_return = eval_metrics["eval/return_mean"]
-                progress.set_postfix(eval_return=f"{final_return:.1f}")
+        loop.run(collector)
     finally:
-        progress.close()
         collector.shutdown()
         writer.close()
     path = save_weights(
@@ -151,12 +158,145 @@ def train(cfg: DictConfig) -> float:
         {
             "actor": agent.actor.state_dict(),
             "loss": agent.loss.state_dict(),
-            "frames": frames,
-            "updates": updates,
+            "frames": state.frames,
+            "updates": state.updates,
         },
     )
-    log.info("finished at %d frames, %d updates; weights in %s", frames, updates, path)
-    return final_return
+    log.info("finished at %d frames, %d updates; weights in %s", state.frames, state.updates, path)
+    return state.final_return
+
+
+class TrainingLoop:
+    """One pass over the collector, with the run's schedules, guard and stop requests."""
+
+    def __init__(
+        self,
+        cfg: DictConfig,
+        agent: Agent,
+        buffer: TensorDictReplayBuffer,
+        state: RunState,
+        writer: MetricsWriter,
+        checkpoint: Checkpoint,
+        snapshots: SnapshotStore,
+        eval_env: EnvBase,
+        device: torch.device,
+    ) -> None:
+        self.cfg, self.agent, self.buffer, self.state = cfg, agent, buffer, state
+        self.writer, self.checkpoint, self.snapshots = writer, checkpoint, snapshots
+        self.eval_env, self.device = eval_env, device
+        self.last_snapshot: Path | None = None
+        frames = state.frames
+        self.log_due = Every(cfg.logger.every_frames, after=frames)
+        self.eval_due = Every(cfg.eval.every_frames, after=frames)
+        self.snapshot_due = Every(cfg.snapshot.every_frames, after=frames)
+
+    def run(self, collector: Collector) -> None:
+        cfg, state = self.cfg, self.state
+        progress = make_progress_bar(cfg.collector.total_frames, enabled=cfg.progress)
+        progress.update(state.frames)
+        batches = iter(collector)
+        try:
+            with StopRequests() as stop:
+                while True:
+                    with state.clock.measure("collect"):
+                        batch = next(batches, None)
+                    if batch is None:
+                        break
+                    state.frames += batch.numel()
+                    self.buffer.extend(batch.select(*self.agent.loss.in_keys))
+                    state.window.add_episodes(batch)
+                    self.update(stop)
+                    progress.update(batch.numel())
+                    last_frame = state.frames >= cfg.collector.total_frames
+                    self.report(progress, last_frame)
+                    if stop.signum is not None:
+                        self.stop(stop.signum)
+                    if self.snapshot_due(state.frames) or last_frame:
+                        self.save_snapshot()
+        finally:
+            progress.close()
+
+    def update(self, stop: StopRequests) -> None:
+        state, agent = self.state, self.agent
+        with state.clock.measure("update"):
+            owed = state.updates_owed(self.cfg.optim.utd_ratio)
+            while state.updates < owed and stop.signum is None:
+                batch = self.buffer.sample().to(self.device)
+                state.window.add_losses(agent.gradient_step(batch))
+                agent.target_updater.step()
+                state.updates += 1
+
+    def report(self, progress: tqdm, last_frame: bool) -> None:
+        state = self.state
+        if self.log_due(state.frames) or last_frame:
+            row = {
+                **state.window.metrics(state.updates),
+                **state.clock.metrics(state.frames, state.updates),
+            }
+            self.writer.log(state.frames, row)
+            self.check_finite()
+            state.window = TrainWindow()
+        if self.cfg.eval.episodes and (self.eval_due(state.frames) or last_frame):
+            with state.clock.measure("eval"):
+                # The same start states at every evaluation: curves compare like with like,
+                # and a resumed run evaluates exactly as an uninterrupted one.
+                self.eval_env.set_seed(self.cfg.seed + self.cfg.eval.seed_offset)
+                result = evaluate(
+                    self.eval_env,
+                    self.agent.actor,
+                    episodes=self.cfg.eval.episodes,
+                    max_steps=self.cfg.env.max_episode_steps,
+                )
+            metrics = result.metrics()
+            self.writer.log(state.frames, metrics)
+            state.final_return = metrics["eval/return_mean"]
+            progress.set_postfix(eval_return=f"{state.final_return:.1f}")
+
+    def check_finite(self) -> None:
+        try:
+            check_finite(self.state.window, self.agent.loss, frames=self.state.frames)
+        except Diverged as error:
+            kept = self.last_snapshot or next(iter(self.snapshots.paths()), "none written yet")
+            raise Diverged(
+                f"{error}; training stopped, the last good snapshot is kept: {kept}"
+            ) from None
+
+    def save_snapshot(self) -> Path:
+        state = self.state
+        self.check_finite()
+        with state.clock.measure("snapshot"):
+            began = time.perf_counter()
+            self.last_snapshot = self.snapshots.save(
+                self.checkpoint,
+                frames=state.frames,
+                metadata={
+                    "frames": state.frames,
+                    "updates": state.updates,
+                    "config": OmegaConf.to_container(self.cfg, resolve=True),
+                },
+            )
+        log.info(
+            "snapshot at frame %d -> %s (%.2f s)",
+            state.frames,
+            self.last_snapshot,
+            time.perf_counter() - began,
+        )
+        return self.last_snapshot
+
+    def stop(self, signum: int) -> None:
+        path = self.save_snapshot()
+        raise Interrupted(
+            signum,
+            f"stopped at frame {self.state.frames}; snapshot {path}. "
+            "Run the same command again to resume.",
+        )
+
+
+def train_env_seed(seed: int, frames: int) -> int:
+    """The training env's seed: `seed` for a fresh run, a distinct one for each resume point."""
+    if frames == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, frames]).generate_state(1)[0])
 
 
 def seed_everything(seed: int) -> None:

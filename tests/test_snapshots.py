@@ -1,0 +1,376 @@
+"""Runs that survive: snapshots, exact resume, kills, signals, corrupt files and NaNs."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from trl_sac import run, train
+from trl_sac.agent import make_agent
+from trl_sac.data import make_replay_buffer, snapshot_adapter
+from trl_sac.envs import make_env, observation_size
+from trl_sac.losses import PaperSACLoss
+from trl_sac.run_state import RunState
+from trl_sac.snapshots import SnapshotStore, make_checkpoint
+from trl_sac.train import seed_everything
+
+from conftest import REPO, TINY, compose_config
+
+
+def rows(run_dir: Path, namespace: str) -> list[dict[str, str]]:
+    with (run_dir / "metrics" / f"{namespace}.csv").open() as file:
+        return list(csv.DictReader(file))
+
+
+def frames_column(run_dir: Path, namespace: str) -> list[int]:
+    return [int(row["frames"]) for row in rows(run_dir, namespace)]
+
+
+def snapshot_frames(run_dir: Path) -> list[int]:
+    return sorted(
+        int(path.name.split("-")[1])
+        for path in (run_dir / "snapshots").iterdir()
+        if path.name.startswith("snapshot-")
+    )
+
+
+# --- exact resume of the learner -------------------------------------------------------
+
+
+def build_learner(variant: str, target_update: str, storage: str, run_dir: Path):
+    overrides = [*TINY, f"loss={variant}", f"target_update={target_update}"]
+    if target_update == "hard":
+        overrides.append("target_update.interval=4")
+    overrides += [f"replay_buffer.storage={storage}", f"run_dir={run_dir}"]
+    cfg = compose_config("hopper", overrides)
+    seed_everything(0)
+    env = make_env("Hopper-v5", seed=0, reward_scale=5.0, max_episode_steps=50)
+    device = torch.device("cpu")
+    agent = make_agent(
+        cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
+    )
+    buffer = make_replay_buffer(cfg.replay_buffer, batch_size=16, device=device, run_dir=run_dir)
+    state = RunState(learning_starts_at=0, device=device)
+    checkpoint = make_checkpoint(agent, state, buffer, snapshot_adapter(cfg.replay_buffer))
+    return env, agent, buffer, state, checkpoint
+
+
+def gradient_steps(agent, buffer, state, count: int) -> None:
+    for _ in range(count):
+        state.window.add_losses(agent.gradient_step(buffer.sample()))
+        agent.target_updater.step()
+        state.updates += 1
+
+
+def parameters_after_resume(variant, target_update, storage, run_dir, more_steps, out) -> None:
+    """Runs in a fresh process: rebuild everything, load the snapshot, take more steps."""
+    _, agent, buffer, state, checkpoint = build_learner(variant, target_update, storage, run_dir)
+    SnapshotStore(run_dir, keep=2).restore_newest(checkpoint)
+    gradient_steps(agent, buffer, state, more_steps)
+    torch.save({"params": agent.loss.state_dict(), "updates": state.updates}, out)
+
+
+@pytest.mark.parametrize(
+    "variant,target_update,storage",
+    [("vnet", "hard", "tensor"), ("twinq", "soft", "tensor"), ("twinq", "hard", "memmap")],
+)
+def test_resume_in_a_fresh_process_equals_training_without_a_break(
+    tmp_path, variant, target_update, storage
+):
+    run_dir = tmp_path / "run"
+    env, agent, buffer, state, checkpoint = build_learner(variant, target_update, storage, run_dir)
+    buffer.extend(env.rollout(200, break_when_any_done=False).select(*agent.loss.in_keys))
+    # 6 updates then 7: the hard copy every 4 updates falls on both sides of the snapshot.
+    gradient_steps(agent, buffer, state, 6)
+    SnapshotStore(run_dir, keep=2).save(checkpoint, frames=6, metadata={"frames": 6})
+    gradient_steps(agent, buffer, state, 7)
+    uninterrupted = agent.loss.state_dict()
+
+    out = tmp_path / "resumed.pt"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from test_snapshots import parameters_after_resume as f;"
+        "from pathlib import Path;"
+        "f(sys.argv[2], sys.argv[3], sys.argv[4], Path(sys.argv[5]), 7, sys.argv[6])"
+    )
+    args = [str(REPO / "tests"), variant, target_update, storage, str(run_dir), str(out)]
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    resumed = torch.load(out)
+    assert resumed["updates"] == 13
+    assert resumed["params"].keys() == uninterrupted.keys()
+    for key, value in uninterrupted.items():
+        assert torch.equal(resumed["params"][key], value), key
+
+
+def test_snapshot_holds_every_part_training_depends_on(tmp_path):
+    run_dir = tmp_path / "run"
+    env, agent, buffer, state, checkpoint = build_learner("vnet", "hard", "tensor", run_dir)
+    buffer.extend(env.rollout(50, break_when_any_done=False).select(*agent.loss.in_keys))
+    gradient_steps(agent, buffer, state, 3)
+    path = SnapshotStore(run_dir, keep=2).save(checkpoint, frames=3, metadata={"frames": 3})
+    manifest = checkpoint.manifest(path)
+    assert set(manifest["components"]) == {
+        "loss",
+        "optimizer",
+        "target_updater",
+        "rng",
+        "run_state",
+        "replay_buffer",
+    }
+    assert {"torch", "torchrl", "tensordict", "gymnasium", "mujoco", "trl-sac"} <= set(
+        manifest["metadata"]["versions"]
+    )
+    # The loss state holds the actor, both Q's, V and the target V, and the temperature.
+    names = agent.loss.state_dict().keys()
+    for prefix in (
+        "actor_network_params",
+        "qvalue_network_params",
+        "value_network_params",
+        "target_value_network_params",
+        "log_alpha",
+    ):
+        assert any(name.startswith(prefix) for name in names), prefix
+
+
+# --- whole runs: kill, signals, run-directory rules ------------------------------------
+
+
+def recipe_command(run_dir: Path, *overrides: str) -> list[str]:
+    return [
+        sys.executable,
+        str(REPO / "recipes" / "hopper.py"),
+        *TINY,
+        f"run_dir={run_dir}",
+        "collector.total_frames=1500",
+        "snapshot.every_frames=100",
+        "eval.every_frames=500",
+        *overrides,
+    ]
+
+
+def start(command: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.Popen(
+        command, cwd=REPO, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def wait_for_snapshot(process: subprocess.Popen, run_dir: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not list((run_dir / "snapshots").glob("snapshot-*")):
+        assert process.poll() is None, process.communicate()[1][-2000:]
+        assert time.monotonic() < deadline, "no snapshot appeared"
+        time.sleep(0.05)
+
+
+def finish(command: list[str]) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(command, cwd=REPO, env=env, text=True, capture_output=True, timeout=300)
+
+
+def test_a_killed_run_resumes_and_ends_with_one_row_per_logging_step(tmp_path):
+    run_dir = tmp_path / "run"
+    command = recipe_command(run_dir)
+    process = start(command)
+    wait_for_snapshot(process, run_dir)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    killed_at = max(frames_column(run_dir, "train"))
+    assert killed_at < 1500
+
+    resumed = finish(command)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    output = resumed.stdout + resumed.stderr
+    assert "resuming" in output and "from frame" in output
+    every_logging_step = [*range(40, 1500, 40), 1500]  # and the last frame
+    assert frames_column(run_dir, "train") == every_logging_step
+    assert frames_column(run_dir, "time") == every_logging_step
+    assert frames_column(run_dir, "eval") == [500, 1000, 1500]
+    last = rows(run_dir, "train")[-1]
+    assert float(last["train/updates"]) == 1500 - 80
+    assert snapshot_frames(run_dir) == [1400, 1500]
+    assert (run_dir / "weights.pt").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_writes_a_snapshot_and_says_how_to_resume(tmp_path, signum):
+    run_dir = tmp_path / "run"
+    process = start(recipe_command(run_dir))
+    wait_for_snapshot(process, run_dir)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signum, stderr[-2000:]
+    assert "Traceback" not in stderr
+    message = stderr.strip().splitlines()[-1]
+    assert message.startswith(f"trl-sac: {signal.Signals(signum).name}: stopped at frame ")
+    assert "Run the same command again to resume" in message
+    stopped_at = int(message.split("stopped at frame ")[1].split(";")[0])
+    assert stopped_at in snapshot_frames(run_dir)
+    assert str(run_dir / "snapshots" / f"snapshot-{stopped_at:012d}") in message
+
+
+def tiny_run(tmp_path, *overrides: str):
+    return compose_config("hopper", [*TINY, f"run_dir={tmp_path / 'run'}", *overrides])
+
+
+def test_rerunning_a_finished_run_changes_nothing_and_a_larger_budget_extends_it(tmp_path):
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
+    first = train(cfg)
+    run_dir = Path(cfg.run_dir)
+    weights = (run_dir / "weights.pt").read_bytes()
+    assert train(cfg) == first
+    assert (run_dir / "weights.pt").read_bytes() == weights
+
+    train(tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320"))
+    assert frames_column(run_dir, "train") == list(range(40, 321, 40))
+    assert snapshot_frames(run_dir) == [240, 320]
+
+
+def test_restart_needs_asking_for_and_moves_the_old_run_aside(tmp_path, capsys):
+    cfg = tiny_run(tmp_path)
+    train(cfg)
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_run(tmp_path, "optim.lr=0.001"))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "optim.lr: 0.0003 -> 0.001" in err[0] and "restart=true" in err[0]
+
+    train(tiny_run(tmp_path, "optim.lr=0.001", "restart=true"))
+    aside = [path for path in tmp_path.iterdir() if path.name.startswith("run.replaced-")]
+    assert len(aside) == 1 and (aside[0] / "weights.pt").exists()
+    assert frames_column(tmp_path / "run", "train") == list(range(40, 241, 40))
+
+
+def test_a_used_run_dir_without_snapshots_is_refused_not_overwritten(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    (run_dir / "metrics").mkdir(parents=True)
+    (run_dir / "metrics" / "train.csv").write_text("frames\n40\n")
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_run(tmp_path))
+    assert exit_info.value.code == 2
+    assert "no snapshot to resume from" in capsys.readouterr().err
+    assert (run_dir / "metrics" / "train.csv").read_text() == "frames\n40\n"
+
+
+# --- corrupt snapshots and diverging runs ----------------------------------------------
+
+
+def largest_file(directory: Path) -> Path:
+    return max(
+        (path for path in directory.rglob("*") if path.is_file()),
+        key=lambda path: path.stat().st_size,
+    )
+
+
+def test_a_truncated_snapshot_is_reported_and_the_previous_one_used(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="trl_sac")
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
+    train(cfg)
+    run_dir = Path(cfg.run_dir)
+    newest = run_dir / "snapshots" / "snapshot-000000000240"
+    damaged = largest_file(newest)
+    damaged.write_bytes(damaged.read_bytes()[:100])
+
+    train(tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320"))
+    assert f"snapshot {newest} is unreadable ({damaged} is truncated" in caplog.text
+    assert "resuming" in caplog.text and "from frame 160" in caplog.text
+    assert frames_column(run_dir, "train") == list(range(40, 321, 40))
+    # Reaching frame 240 again did not destroy the damaged snapshot.
+    kept = [path for path in newest.parent.iterdir() if ".unreadable-" in path.name]
+    assert len(kept) == 1 and (kept[0] / damaged.relative_to(newest)).stat().st_size == 100
+
+
+def test_no_readable_snapshot_is_one_line_and_deletes_nothing(tmp_path, capsys):
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
+    train(cfg)
+    run_dir = Path(cfg.run_dir)
+    for snapshot in (run_dir / "snapshots").iterdir():
+        (snapshot / "manifest.json").write_text("{not json")
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320"))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no readable snapshot" in err[0] and "snapshot-000000000240" in err[0]
+    assert snapshot_frames(run_dir) == [160, 240]
+
+
+def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_snapshot(tmp_path, capsys, monkeypatch):
+    forward = PaperSACLoss.forward
+    calls = []
+
+    def poisoned(self, batch):
+        losses = forward(self, batch)
+        calls.append(1)
+        if len(calls) > 100:  # updates start at frame 80: update 101 is at frame 181
+            losses["loss_qvalue"] = losses["loss_qvalue"] * math.nan
+        return losses
+
+    monkeypatch.setattr(PaperSACLoss, "forward", poisoned)
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
+    with pytest.raises(SystemExit) as exit_info:
+        run(cfg)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "loss_qvalue" in err[0] and "before frame 200" in err[0]
+    run_dir = Path(cfg.run_dir)
+    assert str(run_dir / "snapshots" / "snapshot-000000000160") in err[0]
+    assert snapshot_frames(run_dir) == [80, 160]
+    assert not (run_dir / "weights.pt").exists()
+
+    monkeypatch.setattr(PaperSACLoss, "forward", forward)
+    _, agent, buffer, state, checkpoint = build_learner("twinq", "soft", "tensor", tmp_path / "x")
+    SnapshotStore(run_dir, keep=2).restore_newest(checkpoint)
+    assert state.frames == 160
+    assert all(torch.isfinite(p).all() for p in agent.loss.parameters())
+
+
+def test_without_the_replay_buffer_a_resumed_run_refills_before_learning(tmp_path):
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80", "snapshot.replay_buffer=false")
+    train(cfg)
+    run_dir = Path(cfg.run_dir)
+    train(
+        tiny_run(
+            tmp_path,
+            "snapshot.every_frames=80",
+            "snapshot.replay_buffer=false",
+            "collector.total_frames=400",
+        )
+    )
+    updates = {int(row["frames"]): float(row["train/updates"]) for row in rows(run_dir, "train")}
+    assert updates[240] == 160
+    # 80 frames refill the buffer after the resume at 240, then one update per frame.
+    assert updates[320] == 160 and updates[400] == 240
+
+
+def test_memmap_buffer_lives_in_the_run_dir_and_is_not_copied_into_snapshots(tmp_path):
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80", "replay_buffer.storage=memmap")
+    train(cfg)
+    run_dir = Path(cfg.run_dir)
+    buffer_dir = run_dir / "replay_buffer"
+    buffer_bytes = sum(path.stat().st_size for path in buffer_dir.rglob("*.memmap"))
+    assert buffer_bytes > 0
+    snapshot = run_dir / "snapshots" / "snapshot-000000000240"
+    assert not list(snapshot.rglob("*observation*"))
+
+    train(
+        tiny_run(
+            tmp_path,
+            "snapshot.every_frames=80",
+            "replay_buffer.storage=memmap",
+            "collector.total_frames=320",
+        )
+    )
+    assert frames_column(run_dir, "train") == list(range(40, 321, 40))
