@@ -374,3 +374,17 @@ def test_memmap_buffer_lives_in_the_run_dir_and_is_not_copied_into_snapshots(tmp
         )
     )
     assert frames_column(run_dir, "train") == list(range(40, 321, 40))
+
+
+def test_a_write_killed_half_way_is_ignored_and_cleared(tmp_path):
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
+    train(cfg)
+    snapshots = Path(cfg.run_dir) / "snapshots"
+    # What a kill during a write leaves: a staged folder under a hidden name.
+    half_written = snapshots / ".snapshot-000000000320.writing-0123"
+    (half_written / "components").mkdir(parents=True)
+    (half_written / "components" / "state.pt").write_bytes(b"partial")
+
+    train(tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320"))
+    assert snapshot_frames(Path(cfg.run_dir)) == [240, 320]
+    assert not half_written.exists()
