@@ -232,6 +232,10 @@ def test_rerunning_a_finished_run_changes_nothing_and_a_larger_budget_extends_it
     weights = (run_dir / "weights.pt").read_bytes()
     assert train(cfg) == first
     assert (run_dir / "weights.pt").read_bytes() == weights
+    # Killed after the last snapshot but before the weights: the re-run writes them.
+    (run_dir / "weights.pt").unlink()
+    train(cfg)
+    assert (run_dir / "weights.pt").read_bytes() == weights
 
     train(tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320"))
     assert frames_column(run_dir, "train") == list(range(40, 321, 40))

@@ -26,7 +26,7 @@ def run(cfg: DictConfig) -> float:
     except Interrupted as error:
         _fail(error.signal_name, error, status=error.exit_status)
     except KeyboardInterrupt:
-        sys.stderr.write("trl-sac: SIGINT twice: stopped without a snapshot\n")
+        sys.stderr.write("trl-sac: SIGINT: stopped at once, without a snapshot\n")
         raise SystemExit(130) from None
 
 

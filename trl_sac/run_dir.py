@@ -11,7 +11,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from trl_sac.errors import SnapshotError
-from trl_sac.snapshots import SNAPSHOTS_DIR
+from trl_sac.snapshots import SNAPSHOTS_DIR, snapshot_paths
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
         moved_to = _move_aside(run_dir)
         log.info("restart=true: moved the previous run to %s", moved_to)
         used = False
-    if used and not any((run_dir / SNAPSHOTS_DIR).glob("snapshot-*")):
+    if used and not snapshot_paths(run_dir):
         raise SnapshotError(
             f"run_dir {run_dir} holds a run with no snapshot to resume from; "
             "pass restart=true to start it over (the old run is moved aside) "

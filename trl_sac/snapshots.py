@@ -62,6 +62,19 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def snapshot_paths(run_dir: Path) -> list[Path]:
+    """The snapshot folders of `run_dir` by name, newest first, readable or not."""
+    directory = run_dir / SNAPSHOTS_DIR
+    if not directory.is_dir():
+        return []
+    found = [
+        (int(match.group(1)), path)
+        for path in directory.iterdir()
+        if (match := _NAME.match(path.name))
+    ]
+    return [path for _, path in sorted(found, reverse=True)]
+
+
 @dataclass(frozen=True)
 class Restored:
     path: Path
@@ -84,14 +97,7 @@ class SnapshotStore:
 
     def paths(self) -> list[Path]:
         """Snapshot folders by name, newest first, whether or not they are readable."""
-        if not self.directory.is_dir():
-            return []
-        found = [
-            (int(match.group(1)), path)
-            for path in self.directory.iterdir()
-            if (match := _NAME.match(path.name))
-        ]
-        return [path for _, path in sorted(found, reverse=True)]
+        return snapshot_paths(self.directory.parent)
 
     def save(self, checkpoint: Checkpoint, *, frames: int, metadata: dict[str, Any]) -> Path:
         self._remove_abandoned_writes()
@@ -105,11 +111,11 @@ class SnapshotStore:
         self._rotation.prune()
         return destination
 
-    def restore_newest(self, checkpoint: Checkpoint) -> Restored | None:
+    def restore_newest(self, checkpoint: Checkpoint) -> Restored:
         """Load the newest readable snapshot into `checkpoint`'s live components.
 
         An unreadable snapshot is reported with its path and the next older one is
-        tried; nothing is deleted. Returns None when the run has no snapshot at all.
+        tried; nothing is deleted. With none readable, SnapshotError says so.
         """
         paths = self.paths()
         failures = []
@@ -131,12 +137,10 @@ class SnapshotStore:
                 frames=int(manifest["metadata"]["frames"]),
                 has_replay_buffer=REPLAY_BUFFER in wanted,
             )
-        if failures:
-            raise SnapshotError(
-                f"no readable snapshot in {self.directory} ({'; '.join(failures)}); "
-                "pass restart=true to start over (the old run is moved aside)"
-            )
-        return None
+        raise SnapshotError(
+            f"no readable snapshot in {self.directory} ({'; '.join(failures) or 'none found'}); "
+            "pass restart=true to start over (the old run is moved aside)"
+        )
 
     def _set_aside(self, snapshot: Path) -> None:
         """Make room at `snapshot`'s name (a resumed run reaching the same frame again):
@@ -153,9 +157,15 @@ class SnapshotStore:
         shutil.rmtree(tombstone)
 
     def _remove_abandoned_writes(self) -> None:
-        """Delete staging folders left by a process killed while writing a snapshot."""
+        """Delete the hidden folders a process killed while writing (or deleting) a
+        snapshot leaves behind; they are never read as snapshots."""
         if self.directory.is_dir():
-            for pattern in (f".{PREFIX}-*.writing-*", f"..{PREFIX}-*.stage-*"):
+            for pattern in (
+                f".{PREFIX}-*.writing-*",
+                f".{PREFIX}-*.replaced-*",
+                f".{PREFIX}-*.delete-*",
+                f"..{PREFIX}-*.stage-*",
+            ):
                 for path in self.directory.glob(pattern):
                     shutil.rmtree(path, ignore_errors=True)
 

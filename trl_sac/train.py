@@ -26,7 +26,7 @@ from trl_sac.guards import check_finite
 from trl_sac.interrupts import StopRequests
 from trl_sac.metrics import MetricsWriter
 from trl_sac.progress import make_progress_bar
-from trl_sac.run_dir import prepare_run_dir, save_weights
+from trl_sac.run_dir import WEIGHTS_FILE, prepare_run_dir, save_weights
 from trl_sac.run_state import RunState
 from trl_sac.schedule import Every
 from trl_sac.settings import resolve_settings
@@ -121,6 +121,8 @@ def train(cfg: DictConfig) -> float:
     remaining = cfg.collector.total_frames - state.frames
     if remaining <= 0:
         log.warning("%s is already complete at %d frames", run_dir, state.frames)
+        if not (run_dir / WEIGHTS_FILE).exists():  # killed between last snapshot and weights
+            write_weights(run_dir, agent, state)
         return state.final_return
 
     # Building the env and collector draws random numbers; a resumed run must continue
@@ -153,7 +155,13 @@ def train(cfg: DictConfig) -> float:
     finally:
         collector.shutdown()
         writer.close()
-    path = save_weights(
+    path = write_weights(run_dir, agent, state)
+    log.info("finished at %d frames, %d updates; weights in %s", state.frames, state.updates, path)
+    return state.final_return
+
+
+def write_weights(run_dir: Path, agent: Agent, state: RunState) -> Path:
+    return save_weights(
         run_dir,
         {
             "actor": agent.actor.state_dict(),
@@ -162,8 +170,6 @@ def train(cfg: DictConfig) -> float:
             "updates": state.updates,
         },
     )
-    log.info("finished at %d frames, %d updates; weights in %s", state.frames, state.updates, path)
-    return state.final_return
 
 
 class TrainingLoop:
