@@ -21,7 +21,7 @@ from trl_sac.data import make_replay_buffer, snapshot_adapter
 from trl_sac.envs import make_env, observation_size
 from trl_sac.losses import PaperSACLoss
 from trl_sac.run_state import RunState
-from trl_sac.snapshots import SnapshotStore, make_checkpoint
+from trl_sac.snapshots import ProcessRNGState, SnapshotStore, make_checkpoint
 from trl_sac.train import seed_everything
 
 from conftest import REPO, TINY, compose_config
@@ -392,3 +392,12 @@ def test_a_write_killed_half_way_is_ignored_and_cleared(tmp_path):
     train(tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320"))
     assert snapshot_frames(Path(cfg.run_dir)) == [240, 320]
     assert not half_written.exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
+def test_rng_state_of_a_gpu_machine_loads_without_a_gpu():
+    rng = ProcessRNGState()
+    state = rng.state_dict()
+    expected = torch.rand(3)
+    rng.load_state_dict({**state, "torch_cuda": [torch.zeros(16, dtype=torch.uint8)]})
+    assert torch.equal(torch.rand(3), expected)

@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import torch
 from torchrl.checkpoint import Checkpoint, CheckpointRotation, GlobalRNGState
 from torchrl.data import TensorDictReplayBuffer
 
@@ -44,12 +45,33 @@ def make_checkpoint(
         loss=agent.loss,
         optimizer=agent.optimizer,
         target_updater=agent.target_updater,
-        rng=GlobalRNGState(),
+        rng=ProcessRNGState(),
         run_state=state,
     )
     if buffer is not None:
         checkpoint.register(REPLAY_BUFFER, buffer, adapter=buffer_adapter)
     return checkpoint
+
+
+class ProcessRNGState(GlobalRNGState):
+    """The process's RNG states; a snapshot taken on a GPU machine also loads without one.
+
+    The CUDA generators' states are then dropped (the resumed run is no longer
+    bit-identical, which moving to another device makes it anyway).
+    """
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if "torch_cuda" in state_dict and not torch.cuda.is_available():
+            log.warning("the snapshot's CUDA RNG states are dropped: no GPU here")
+            state_dict = {key: value for key, value in state_dict.items() if key != "torch_cuda"}
+        super().load_state_dict(state_dict)
+
+
+def cpu_map_location() -> dict[str, str] | None:
+    """Where tensors saved on a GPU go when this machine has none: the CPU."""
+    if torch.cuda.is_available():
+        return None
+    return {f"cuda:{index}": "cpu" for index in range(64)} | {"cuda": "cpu"}
 
 
 def library_versions() -> dict[str, str]:
@@ -125,7 +147,7 @@ class SnapshotStore:
                 manifest = Checkpoint.manifest(path)
                 stored = set(manifest["components"])
                 wanted = set(checkpoint.components) & stored
-                checkpoint.load(path, components=wanted)
+                checkpoint.load(path, components=wanted, map_location=cpu_map_location())
             except Exception as error:  # any unreadable file: report it, try an older one
                 reason = _first_line(error)
                 failures.append(f"{path}: {reason}")
