@@ -20,6 +20,7 @@ from trl_sac.agent import make_agent
 from trl_sac.data import make_replay_buffer, snapshot_adapter
 from trl_sac.envs import make_env, observation_size
 from trl_sac.losses import PaperSACLoss
+from trl_sac.run_lock import RunDirLock
 from trl_sac.run_state import RunState
 from trl_sac.snapshots import ProcessRNGState, SnapshotStore, make_checkpoint
 from trl_sac.train import seed_everything
@@ -118,7 +119,8 @@ def test_snapshot_holds_every_part_training_depends_on(tmp_path):
     env, agent, buffer, state, checkpoint = build_learner("vnet", "hard", "tensor", run_dir)
     buffer.extend(env.rollout(50, break_when_any_done=False).select(*agent.loss.in_keys))
     gradient_steps(agent, buffer, state, 3)
-    path = SnapshotStore(run_dir, keep=2).save(checkpoint, frames=3, metadata={"frames": 3})
+    state.frames, state.reported_frames = 50, 40
+    path = SnapshotStore(run_dir, keep=2).save(checkpoint, frames=50, metadata={"frames": 50})
     manifest = checkpoint.manifest(path)
     assert set(manifest["components"]) == {
         "loss",
@@ -131,16 +133,24 @@ def test_snapshot_holds_every_part_training_depends_on(tmp_path):
     assert {"torch", "torchrl", "tensordict", "gymnasium", "mujoco", "trl-sac"} <= set(
         manifest["metadata"]["versions"]
     )
-    # The loss state holds the actor, both Q's, V and the target V, and the temperature.
-    names = agent.loss.state_dict().keys()
-    for prefix in (
-        "actor_network_params",
-        "qvalue_network_params",
-        "value_network_params",
-        "target_value_network_params",
-        "log_alpha",
-    ):
-        assert any(name.startswith(prefix) for name in names), prefix
+
+    _, fresh, fresh_buffer, fresh_state, fresh_checkpoint = build_learner(
+        "vnet", "hard", "tensor", tmp_path / "other"
+    )
+    SnapshotStore(run_dir, keep=2).restore_newest(fresh_checkpoint)
+    # Actor, both Q's, V, target V and the temperature all live in the loss state.
+    saved, restored = agent.loss.state_dict(), fresh.loss.state_dict()
+    assert any(key.startswith("target_value_network_params") for key in saved)
+    assert all(torch.equal(saved[key], restored[key]) for key in saved)
+    for before, after in zip(agent.actor.parameters(), fresh.actor.parameters(), strict=True):
+        assert torch.equal(before, after)
+    adam_before, adam_after = agent.optimizer.state_dict(), fresh.optimizer.state_dict()
+    for index, moments in adam_before["state"].items():
+        assert torch.equal(moments["exp_avg_sq"], adam_after["state"][index]["exp_avg_sq"])
+    assert fresh.target_updater.counter == agent.target_updater.counter == 3
+    assert (fresh_state.frames, fresh_state.reported_frames, fresh_state.updates) == (50, 40, 3)
+    assert fresh_state.window.loss_count == 3
+    assert len(fresh_buffer) == len(buffer) == 50
 
 
 # --- whole runs: kill, signals, run-directory rules ------------------------------------
@@ -221,6 +231,24 @@ def test_a_stop_signal_writes_a_snapshot_and_says_how_to_resume(tmp_path, signum
     assert str(run_dir / "snapshots" / f"snapshot-{stopped_at:012d}") in message
 
 
+def test_a_run_stopped_by_sigterm_resumes_to_the_end_with_every_row(tmp_path):
+    run_dir = tmp_path / "run"
+    command = recipe_command(run_dir)
+    process = start(command)
+    wait_for_snapshot(process, run_dir)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM
+
+    resumed = finish(command)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    every_logging_step = [*range(40, 1500, 40), 1500]
+    assert frames_column(run_dir, "train") == every_logging_step
+    assert frames_column(run_dir, "eval") == [500, 1000, 1500]
+    assert float(rows(run_dir, "train")[-1]["train/updates"]) == 1500 - 80
+    assert torch.load(run_dir / "weights.pt", weights_only=True)["frames"] == 1500
+
+
 def tiny_run(tmp_path, *overrides: str):
     return compose_config("hopper", [*TINY, f"run_dir={tmp_path / 'run'}", *overrides])
 
@@ -237,9 +265,14 @@ def test_rerunning_a_finished_run_changes_nothing_and_a_larger_budget_extends_it
     train(cfg)
     assert (run_dir / "weights.pt").read_bytes() == weights
 
-    train(tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320"))
+    longer = tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320")
+    train(longer)
     assert frames_column(run_dir, "train") == list(range(40, 321, 40))
     assert snapshot_frames(run_dir) == [240, 320]
+    # Weights left from before the extension are replaced, not kept as if current.
+    (run_dir / "weights.pt").write_bytes(weights)
+    train(longer)
+    assert torch.load(run_dir / "weights.pt", weights_only=True)["frames"] == 320
 
 
 def test_restart_needs_asking_for_and_moves_the_old_run_aside(tmp_path, capsys):
@@ -401,3 +434,13 @@ def test_rng_state_of_a_gpu_machine_loads_without_a_gpu():
     expected = torch.rand(3)
     rng.load_state_dict({**state, "torch_cuda": [torch.zeros(16, dtype=torch.uint8)]})
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_a_run_dir_in_use_by_another_process_is_refused(tmp_path, capsys):
+    cfg = tiny_run(tmp_path)
+    with RunDirLock(Path(cfg.run_dir)):
+        with pytest.raises(SystemExit) as exit_info:
+            run(cfg)
+    assert exit_info.value.code == 2
+    assert "is in use by another process" in capsys.readouterr().err
+    train(cfg)  # free again once the holder lets go

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
@@ -30,7 +31,7 @@ def run(cfg: DictConfig) -> float:
         raise SystemExit(130) from None
 
 
-def _fail(label: str, error: BaseException, *, status: int) -> None:
+def _fail(label: str, error: BaseException, *, status: int) -> NoReturn:
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     sys.stderr.write(f"trl-sac: {label}: {message}\n")
     raise SystemExit(status) from None

@@ -56,12 +56,7 @@ class MemmapInPlaceAdapter(CheckpointAdapter):
         kwargs: Mapping[str, Any],
     ) -> None:
         path.mkdir(parents=True, exist_ok=True)
-        storage = component.storage
-        state = {
-            "scratch_dir": storage.scratch_dir,
-            "len": len(storage),
-            "writer": component._writer.state_dict(),
-        }
+        state = {"len": len(component.storage), "writer": component.writer.state_dict()}
         (path / self.metadata_file).write_text(json.dumps(state))
 
     def load(
@@ -77,12 +72,12 @@ class MemmapInPlaceAdapter(CheckpointAdapter):
         state = json.loads((path / self.metadata_file).read_text())
         storage = component.storage
         scratch_dir = Path(storage.scratch_dir)
-        if state["len"] and not (scratch_dir / "meta.json").exists():
-            raise FileNotFoundError(f"the memmap replay buffer {scratch_dir} is missing")
         if state["len"]:
+            if not (scratch_dir / "meta.json").exists():
+                raise FileNotFoundError(f"the memmap replay buffer {scratch_dir} is missing")
             # TorchRL reopens a memmap storage in place only through its own dumps
             # directory layout; here the files are the storage itself, so attach them.
             storage._storage = TensorDict.load_memmap(scratch_dir)
             storage.initialized = True
         storage._len = state["len"]
-        component._writer.load_state_dict(state["writer"])
+        component.writer.load_state_dict(state["writer"])

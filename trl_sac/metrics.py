@@ -103,8 +103,9 @@ def purge_tensorboard_after(logger: Logger, frames: int) -> None:
     """
     from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 
+    # TensorBoard hides events at or after the marker's step; rows at `frames` stay.
     writer = logger.experiment._get_file_writer()
-    writer.add_event(Event(step=frames, session_log=SessionLog(status=SessionLog.START)))
+    writer.add_event(Event(step=frames + 1, session_log=SessionLog(status=SessionLog.START)))
 
 
 def make_backend(cfg: DictConfig, run_dir: Path) -> Logger | None:

@@ -54,7 +54,9 @@ def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
     if used:
         check_resumable(OmegaConf.load(run_dir / CONFIG_FILE), cfg, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, run_dir / CONFIG_FILE, resolve=True)
+    partial = run_dir / f"{CONFIG_FILE}.partial"
+    OmegaConf.save(cfg, partial, resolve=True)
+    partial.replace(run_dir / CONFIG_FILE)
     return run_dir, used
 
 
@@ -76,13 +78,22 @@ def check_resumable(saved: DictConfig, current: DictConfig, run_dir: Path) -> No
         )
 
 
-def save_weights(run_dir: Path, state: dict) -> Path:
-    """Write `state` (state_dicts only) atomically: a partial file never replaces a good one."""
+def save_weights(run_dir: Path, weights: dict[str, Any]) -> Path:
+    """Write `weights` (state_dicts and counters) atomically: a partial file never
+    replaces a good one."""
     path = run_dir / WEIGHTS_FILE
     partial = path.with_suffix(".partial")
-    torch.save(state, partial)
+    torch.save(weights, partial)
     partial.replace(path)
     return path
+
+
+def saved_weights_frames(run_dir: Path) -> int | None:
+    """The frame count `weights.pt` was written at, or None when there is none to read."""
+    try:
+        return int(torch.load(run_dir / WEIGHTS_FILE, weights_only=True)["frames"])
+    except Exception:  # missing or unreadable: either way it must be written again
+        return None
 
 
 def _move_aside(run_dir: Path) -> Path:

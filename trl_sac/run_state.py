@@ -14,14 +14,16 @@ from trl_sac.tracking import Clock, TrainWindow
 class RunState:
     """Everything about a run's progress that is not a network, an optimizer or the buffer.
 
-    Learning starts once `learning_starts_at` frames have been collected and then owes
-    `utd_ratio` gradient steps per env step on top of `updates_at_learning_start`.
-    A fresh run starts at (init_random_frames, 0); a run resumed without its replay
-    buffer starts again after refilling it.
+    Gradient steps are owed from frame `learning_starts_at` on, `utd_ratio` per env
+    step, on top of the `updates_at_learning_start` already taken. A fresh run learns
+    from `init_random_frames` with none taken; a run resumed without its replay buffer
+    learns again once it has refilled it. `reported_frames` is the last frame whose log
+    row and evaluation are done (a run stopped by a signal may snapshot before them).
     """
 
     def __init__(self, *, learning_starts_at: int, device: torch.device) -> None:
         self.frames = 0
+        self.reported_frames = 0
         self.updates = 0
         self.final_return = math.nan
         self.learning_starts_at = learning_starts_at
@@ -43,6 +45,7 @@ class RunState:
     def state_dict(self) -> dict[str, Any]:
         return {
             "frames": self.frames,
+            "reported_frames": self.reported_frames,
             "updates": self.updates,
             "final_return": self.final_return,
             "learning_starts_at": self.learning_starts_at,
@@ -53,6 +56,7 @@ class RunState:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.frames = state["frames"]
+        self.reported_frames = state["reported_frames"]
         self.updates = state["updates"]
         self.final_return = state["final_return"]
         self.learning_starts_at = state["learning_starts_at"]

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import shutil
 import uuid
-import zlib
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import torch
-from torchrl.checkpoint import Checkpoint, CheckpointRotation, GlobalRNGState
+from torchrl.checkpoint import Checkpoint, CheckpointAdapter, GlobalRNGState
 from torchrl.data import TensorDictReplayBuffer
 
+from trl_sac import integrity
 from trl_sac.agent import Agent
 from trl_sac.errors import SnapshotError
 from trl_sac.run_state import RunState
@@ -28,15 +27,16 @@ SNAPSHOTS_DIR = "snapshots"
 PREFIX = "snapshot"
 _NAME = re.compile(rf"^{PREFIX}-(\d+)$")
 REPLAY_BUFFER = "replay_buffer"
-INTEGRITY_FILE = "integrity.json"
 VERSIONED_PACKAGES = ("trl-sac", "torch", "torchrl", "tensordict", "gymnasium", "mujoco")
+# Hidden folders left by a process killed while writing or deleting a snapshot.
+ABANDONED = (f".{PREFIX}-*.writing-*", f".{PREFIX}-*.deleting-*", f"..{PREFIX}-*.stage-*")
 
 
 def make_checkpoint(
     agent: Agent,
     state: RunState,
     buffer: TensorDictReplayBuffer | None,
-    buffer_adapter: Any = None,
+    buffer_adapter: CheckpointAdapter | None = None,
 ) -> Checkpoint:
     """The components of a snapshot, each saved through its state_dict (or the buffer's
     own dumps/loads): networks and targets, optimizer, target-update counter, RNGs,
@@ -67,13 +67,6 @@ class ProcessRNGState(GlobalRNGState):
         super().load_state_dict(state_dict)
 
 
-def cpu_map_location() -> dict[str, str] | None:
-    """Where tensors saved on a GPU go when this machine has none: the CPU."""
-    if torch.cuda.is_available():
-        return None
-    return {f"cuda:{index}": "cpu" for index in range(64)} | {"cuda": "cpu"}
-
-
 def library_versions() -> dict[str, str]:
     versions = {}
     for package in VERSIONED_PACKAGES:
@@ -100,94 +93,90 @@ def snapshot_paths(run_dir: Path) -> list[Path]:
 @dataclass(frozen=True)
 class Restored:
     path: Path
-    frames: int
     has_replay_buffer: bool
 
 
 class SnapshotStore:
-    """The `snapshots/` folder of a run: the newest `keep` snapshots, one folder each.
+    """The `snapshots/` folder of a run: the newest `keep` readable snapshots, one folder each.
 
-    Each snapshot is written under a hidden name, given a record of its files' sizes and
-    CRC32s, and only then renamed into place: a kill during a write leaves the previous
-    snapshots untouched, and a file truncated or damaged later is caught before loading
-    (TorchRL reads a short memory-mapped file without complaint).
+    TorchRL's Checkpoint writes each snapshot under a hidden name; it gets a record of
+    its files' sizes and CRC32s and only then is renamed into place. A kill during a
+    write therefore leaves the previous snapshots untouched, and a file truncated or
+    damaged later is caught before loading. A damaged snapshot is never deleted: it is
+    renamed `<name>.unreadable-<id>` and no longer counts towards `keep`. (TorchRL's
+    CheckpointRotation would count and prune it like a good one, hence our own rotation.)
     """
 
     def __init__(self, run_dir: Path, keep: int) -> None:
+        self.run_dir = run_dir
         self.directory = run_dir / SNAPSHOTS_DIR
-        self._rotation = CheckpointRotation(self.directory, keep_last=keep, prefix=PREFIX)
+        self.keep = keep
 
     def paths(self) -> list[Path]:
         """Snapshot folders by name, newest first, whether or not they are readable."""
-        return snapshot_paths(self.directory.parent)
+        return snapshot_paths(self.run_dir)
 
     def save(self, checkpoint: Checkpoint, *, frames: int, metadata: dict[str, Any]) -> Path:
         self._remove_abandoned_writes()
         destination = self.directory / f"{PREFIX}-{frames:012d}"
         staged = self.directory / f".{destination.name}.writing-{uuid.uuid4().hex}"
         checkpoint.save(staged, metadata={**metadata, "versions": library_versions()})
-        write_integrity_record(staged)
+        integrity.write_record(staged)
         if destination.exists():
-            self._set_aside(destination)
+            # Only a snapshot the restore skipped as unreadable can be in the way.
+            self._set_aside(destination, "it was unreadable and a new one takes its name")
         os.replace(staged, destination)
-        self._rotation.prune()
+        self._prune()
         return destination
 
-    def restore_newest(self, checkpoint: Checkpoint) -> Restored:
+    def restore_newest(self, checkpoint: Checkpoint, map_location: str | None = None) -> Restored:
         """Load the newest readable snapshot into `checkpoint`'s live components.
 
-        An unreadable snapshot is reported with its path and the next older one is
-        tried; nothing is deleted. With none readable, SnapshotError says so.
+        An unreadable snapshot is reported with its path and the reason, and the next
+        older one is tried; nothing is deleted. With none readable, SnapshotError.
         """
-        paths = self.paths()
         failures = []
-        for path in paths:
+        for path in self.paths():
             try:
-                verify_integrity(path)
+                integrity.verify(path)
                 manifest = Checkpoint.manifest(path)
-                stored = set(manifest["components"])
-                wanted = set(checkpoint.components) & stored
-                checkpoint.load(path, components=wanted, map_location=cpu_map_location())
+                wanted = set(checkpoint.components) & set(manifest["components"])
+                checkpoint.load(path, components=wanted, map_location=map_location)
             except Exception as error:  # any unreadable file: report it, try an older one
                 reason = _first_line(error)
                 failures.append(f"{path}: {reason}")
                 log.warning("snapshot %s is unreadable (%s); trying the previous one", path, reason)
                 continue
             self._warn_on_version_change(manifest)
-            return Restored(
-                path=path,
-                frames=int(manifest["metadata"]["frames"]),
-                has_replay_buffer=REPLAY_BUFFER in wanted,
-            )
+            return Restored(path=path, has_replay_buffer=REPLAY_BUFFER in wanted)
         raise SnapshotError(
             f"no readable snapshot in {self.directory} ({'; '.join(failures) or 'none found'}); "
             "pass restart=true to start over (the old run is moved aside)"
         )
 
-    def _set_aside(self, snapshot: Path) -> None:
-        """Make room at `snapshot`'s name (a resumed run reaching the same frame again):
-        a readable one is deleted, an unreadable one kept as `<name>.unreadable`."""
-        try:
-            verify_integrity(snapshot)
-        except OSError:
-            kept = snapshot.with_name(f"{snapshot.name}.unreadable-{uuid.uuid4().hex[:8]}")
-            os.replace(snapshot, kept)
-            log.warning("kept the unreadable snapshot %s as %s", snapshot, kept)
-            return
-        tombstone = self.directory / f".{snapshot.name}.replaced-{uuid.uuid4().hex}"
-        os.replace(snapshot, tombstone)
-        shutil.rmtree(tombstone)
+    def _prune(self) -> None:
+        """Keep the newest `keep` snapshots whose files are all there at their sizes."""
+        readable = []
+        for path in self.paths():
+            try:
+                integrity.verify(path, checksums=False)
+            except integrity.Damaged as error:
+                self._set_aside(path, _first_line(error))
+                continue
+            readable.append(path)
+        for path in readable[self.keep :]:
+            doomed = path.with_name(f".{path.name}.deleting-{uuid.uuid4().hex}")
+            os.replace(path, doomed)
+            shutil.rmtree(doomed)
+
+    def _set_aside(self, snapshot: Path, reason: str) -> None:
+        kept = snapshot.with_name(f"{snapshot.name}.unreadable-{uuid.uuid4().hex[:8]}")
+        os.replace(snapshot, kept)
+        log.warning("kept the unreadable snapshot %s as %s (%s)", snapshot, kept.name, reason)
 
     def _remove_abandoned_writes(self) -> None:
-        """Delete the hidden folders a process killed while writing (or deleting) a
-        snapshot leaves behind; they are never read as snapshots."""
         if self.directory.is_dir():
-            for pattern in (
-                f".{PREFIX}-*.writing-*",
-                f".{PREFIX}-*.replaced-*",
-                f".{PREFIX}-*.delete-*",
-                f"..{PREFIX}-*.stage-*",
-            ):
+            for pattern in ABANDONED:
                 for path in self.directory.glob(pattern):
                     shutil.rmtree(path, ignore_errors=True)
 
@@ -202,40 +191,6 @@ class SnapshotStore:
         ]
         if changed:
             log.warning("resuming with different library versions: %s", ", ".join(changed))
-
-
-def write_integrity_record(snapshot: Path) -> None:
-    """Record the size and CRC32 of every file of `snapshot`."""
-    record = {
-        path.relative_to(snapshot).as_posix(): [path.stat().st_size, _crc32(path)]
-        for path in sorted(snapshot.rglob("*"))
-        if path.is_file()
-    }
-    (snapshot / INTEGRITY_FILE).write_text(json.dumps(record, indent=0))
-
-
-def verify_integrity(snapshot: Path) -> None:
-    """Raise naming the first file of `snapshot` that is missing, short or altered."""
-    record_path = snapshot / INTEGRITY_FILE
-    if not record_path.is_file():
-        raise FileNotFoundError(f"{record_path} is missing")
-    for name, (size, crc) in json.loads(record_path.read_text()).items():
-        path = snapshot / name
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing")
-        actual = path.stat().st_size
-        if actual != size:
-            raise OSError(f"{path} is truncated or altered ({actual} bytes, expected {size})")
-        if _crc32(path) != crc:
-            raise OSError(f"{path} is corrupt (checksum mismatch)")
-
-
-def _crc32(path: Path) -> int:
-    crc = 0
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 22):
-            crc = zlib.crc32(chunk, crc)
-    return crc
 
 
 def _first_line(error: BaseException) -> str:

@@ -26,10 +26,11 @@ from trl_sac.guards import check_finite
 from trl_sac.interrupts import StopRequests
 from trl_sac.metrics import MetricsWriter
 from trl_sac.progress import make_progress_bar
-from trl_sac.run_dir import WEIGHTS_FILE, prepare_run_dir, save_weights
+from trl_sac.run_dir import prepare_run_dir, save_weights, saved_weights_frames
+from trl_sac.run_lock import RunDirLock
 from trl_sac.run_state import RunState
 from trl_sac.schedule import Every
-from trl_sac.settings import resolve_settings
+from trl_sac.settings import RunSettings, resolve_settings
 from trl_sac.snapshots import SnapshotStore, make_checkpoint
 from trl_sac.tracking import TrainWindow
 
@@ -71,6 +72,11 @@ def train(cfg: DictConfig) -> float:
     On a run directory that holds a run, continue it from its newest snapshot.
     """
     settings = resolve_settings(cfg)
+    with RunDirLock(Path(cfg.run_dir)):
+        return _train_locked(cfg, settings)
+
+
+def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
     device = settings.device
     run_dir, resuming = prepare_run_dir(cfg)
     seed_everything(cfg.seed)
@@ -98,12 +104,15 @@ def train(cfg: DictConfig) -> float:
         snapshot_adapter(cfg.replay_buffer),
     )
     snapshots = SnapshotStore(run_dir, keep=cfg.snapshot.keep)
-    resumed_frames = None
+    resumed_frames = resumed_from = None
     if resuming:
-        restored = snapshots.restore_newest(checkpoint)
-        resumed_frames = state.frames
+        # Tensors saved on a GPU load onto the CPU when this machine has none.
+        map_location = None if torch.cuda.is_available() else "cpu"
+        restored = snapshots.restore_newest(checkpoint, map_location=map_location)
+        resumed_frames, resumed_from = state.frames, restored.path
         log.info("resuming %s from frame %d (snapshot %s)", run_dir, state.frames, restored.path)
         if not restored.has_replay_buffer:
+            buffer.empty()  # in case an unreadable newer snapshot had half-filled it
             state.restart_learning_after(
                 max(cfg.collector.init_random_frames, cfg.optim.batch_size)
             )
@@ -121,7 +130,7 @@ def train(cfg: DictConfig) -> float:
     remaining = cfg.collector.total_frames - state.frames
     if remaining <= 0:
         log.warning("%s is already complete at %d frames", run_dir, state.frames)
-        if not (run_dir / WEIGHTS_FILE).exists():  # killed between last snapshot and weights
+        if saved_weights_frames(run_dir) != state.frames:  # stopped after the last snapshot
             write_weights(run_dir, agent, state)
         return state.final_return
 
@@ -149,7 +158,9 @@ def train(cfg: DictConfig) -> float:
         cfg.logger,
         resume_frames=resumed_frames,
     )
-    loop = TrainingLoop(cfg, agent, buffer, state, writer, checkpoint, snapshots, eval_env, device)
+    loop = TrainingLoop(
+        cfg, agent, buffer, state, writer, checkpoint, snapshots, eval_env, device, resumed_from
+    )
     try:
         loop.run(collector)
     finally:
@@ -186,15 +197,16 @@ class TrainingLoop:
         snapshots: SnapshotStore,
         eval_env: EnvBase,
         device: torch.device,
+        resumed_from: Path | None = None,
     ) -> None:
         self.cfg, self.agent, self.buffer, self.state = cfg, agent, buffer, state
         self.writer, self.checkpoint, self.snapshots = writer, checkpoint, snapshots
         self.eval_env, self.device = eval_env, device
-        self.last_snapshot: Path | None = None
-        frames = state.frames
-        self.log_due = Every(cfg.logger.every_frames, after=frames)
-        self.eval_due = Every(cfg.eval.every_frames, after=frames)
-        self.snapshot_due = Every(cfg.snapshot.every_frames, after=frames)
+        self.last_snapshot = resumed_from
+        self.last_snapshot_frames = state.frames if resumed_from else None
+        self.log_due = Every(cfg.logger.every_frames, after=state.reported_frames)
+        self.eval_due = Every(cfg.eval.every_frames, after=state.reported_frames)
+        self.snapshot_due = Every(cfg.snapshot.every_frames, after=state.frames)
 
     def run(self, collector: Collector) -> None:
         cfg, state = self.cfg, self.state
@@ -203,6 +215,10 @@ class TrainingLoop:
         batches = iter(collector)
         try:
             with StopRequests() as stop:
+                # A run stopped by a signal snapshots at once, possibly with gradient
+                # steps owed and its last frame unreported: those come first, in the
+                # order an uninterrupted run would have taken them.
+                self.update_and_report(stop, progress)
                 while True:
                     with state.clock.measure("collect"):
                         batch = next(batches, None)
@@ -211,16 +227,24 @@ class TrainingLoop:
                     state.frames += batch.numel()
                     self.buffer.extend(batch.select(*self.agent.loss.in_keys))
                     state.window.add_episodes(batch)
-                    self.update(stop)
                     progress.update(batch.numel())
+                    self.update_and_report(stop, progress)
                     last_frame = state.frames >= cfg.collector.total_frames
-                    self.report(progress, last_frame)
-                    if stop.signum is not None:
-                        self.stop(stop.signum)
                     if self.snapshot_due(state.frames) or last_frame:
                         self.save_snapshot()
+                    if stop.signum is not None:
+                        self.stop(stop.signum)
         finally:
             progress.close()
+
+    def update_and_report(self, stop: StopRequests, progress: tqdm) -> None:
+        self.update(stop)
+        if stop.signum is not None:  # before a possibly long evaluation
+            self.stop(stop.signum)
+        state = self.state
+        if state.reported_frames < state.frames:
+            self.report(progress, last_frame=state.frames >= self.cfg.collector.total_frames)
+            state.reported_frames = state.frames
 
     def update(self, stop: StopRequests) -> None:
         state, agent = self.state, self.agent
@@ -269,6 +293,8 @@ class TrainingLoop:
 
     def save_snapshot(self) -> Path:
         state = self.state
+        if self.last_snapshot_frames == state.frames:
+            return self.last_snapshot
         self.check_finite()
         with state.clock.measure("snapshot"):
             began = time.perf_counter()
@@ -287,6 +313,7 @@ class TrainingLoop:
             self.last_snapshot,
             time.perf_counter() - began,
         )
+        self.last_snapshot_frames = state.frames
         return self.last_snapshot
 
     def stop(self, signum: int) -> None:
