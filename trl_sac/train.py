@@ -60,6 +60,7 @@ TIME_COLUMNS = (
     "time/env_steps_per_s",
     "time/updates_per_s",
     "time/collect_s",
+    "time/sample_s",
     "time/update_s",
     "time/eval_s",
     "time/snapshot_s",
@@ -251,7 +252,8 @@ class TrainingLoop:
         with state.clock.measure("update"):
             owed = state.updates_owed(self.cfg.optim.utd_ratio)
             while state.updates < owed and stop.signum is None:
-                batch = self.buffer.sample().to(self.device)
+                with state.clock.measure("sample"):
+                    batch = self.buffer.sample().to(self.device)
                 state.window.add_losses(agent.gradient_step(batch))
                 agent.target_updater.step()
                 state.updates += 1

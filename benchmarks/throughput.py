@@ -1,0 +1,327 @@
+"""Learning-phase throughput of trl-sac beside Stable-Baselines3 and a plain-PyTorch update.
+
+python benchmarks/throughput.py                       # Hopper-v5, twin-Q, paper settings
+python benchmarks/throughput.py --loss vnet --target-update hard --out results.json
+python benchmarks/throughput.py --device cuda --override compile=true
+
+Each implementation runs in its own process, one after the other, with the same sizes
+(2x256 networks, batch 256, Adam 3e-4, 1e6 buffer) and budget: `--warmup` random steps,
+then `--steps` learning steps at the variant's gradient steps per env step. trl-sac runs
+its real training loop (collector, replay buffer, gradient steps, target updates, CSV
+logging; evaluation off). Stable-Baselines3's SAC (`pip install 'trl-sac[bench]'`) runs
+the same budget. The plain-PyTorch reference is a minimal twin-Q SAC update written here,
+on a buffer of the env's shapes: it has no env and measures updates/s only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+IMPLEMENTATIONS = ("trl-sac", "sb3", "plain")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def utd_ratio(target_update: str) -> int:
+    # The paper's hard-update variant takes 4 gradient steps per env step (sac-facts.md).
+    return 4 if target_update == "hard" else 1
+
+
+def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
+    from hydra import compose, initialize_config_module
+
+    from trl_sac import train
+
+    total = args.warmup + args.steps
+    with tempfile.TemporaryDirectory() as tmp:
+        with initialize_config_module("trl_sac.conf", version_base="1.3"):
+            cfg = compose(
+                "train",
+                [
+                    f"env.id={args.env}",
+                    f"loss={args.loss}",
+                    f"target_update={args.target_update}",
+                    f"device={args.device}",
+                    f"seed={args.seed}",
+                    f"run_dir={tmp}/run",
+                    "progress=false",
+                    f"collector.total_frames={total}",
+                    f"collector.init_random_frames={args.warmup}",
+                    "eval.episodes=0",
+                    f"logger.every_frames={args.warmup}",
+                    f"snapshot.every_frames={total}",
+                    *args.override,
+                ],
+            )
+        train(cfg)
+        with (Path(tmp) / "run" / "metrics" / "time.csv").open() as file:
+            rows = {int(row["frames"]): row for row in csv.DictReader(file)}
+    start, end = rows[args.warmup], rows[total]
+
+    def spent(column: str) -> float:
+        return float(end[column]) - float(start[column])
+
+    seconds = spent("time/elapsed_s")
+    updates = args.steps * utd_ratio(args.target_update)
+    sample = spent("time/sample_s")
+    return {
+        "env_steps_per_s": args.steps / seconds,
+        "updates_per_s": updates / seconds,
+        "collect_ms_per_step": 1000 * spent("time/collect_s") / args.steps,
+        "sample_ms_per_update": 1000 * sample / updates,
+        "update_ms_per_update": 1000 * (spent("time/update_s") - sample) / updates,
+    }
+
+
+def run_sb3(args: argparse.Namespace) -> dict[str, float]:
+    import gymnasium as gym
+    from stable_baselines3 import SAC
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class LearningPhaseClock(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.start = math.nan
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps == args.warmup:
+                self.start = time.perf_counter()
+            return True
+
+    model = SAC(
+        "MlpPolicy",
+        gym.make(args.env),
+        learning_rate=3e-4,
+        buffer_size=1_000_000,
+        learning_starts=args.warmup,
+        batch_size=256,
+        tau=1.0 if args.target_update == "hard" else 0.005,
+        target_update_interval=1000 if args.target_update == "hard" else 1,
+        gamma=0.99,
+        train_freq=1,
+        gradient_steps=utd_ratio(args.target_update),
+        policy_kwargs={"net_arch": [256, 256]},
+        device=args.device,
+        seed=args.seed,
+    )
+    clock = LearningPhaseClock()
+    model.learn(total_timesteps=args.warmup + args.steps, callback=clock)
+    seconds = time.perf_counter() - clock.start
+    return {
+        "env_steps_per_s": args.steps / seconds,
+        "updates_per_s": args.steps * utd_ratio(args.target_update) / seconds,
+    }
+
+
+def run_plain(args: argparse.Namespace) -> dict[str, float]:
+    """A minimal twin-Q SAC update in plain PyTorch: the reference for updates/s."""
+    import gymnasium as gym
+    import torch
+    from torch import nn
+    from torch.nn import functional as F  # noqa: N812
+
+    device = torch.device(args.device)
+    env = gym.make(args.env)
+    obs_size, act_size = env.observation_space.shape[0], env.action_space.shape[0]
+    hidden, batch, size = 256, 256, 100_000
+
+    def mlp(inputs: int, outputs: int) -> nn.Module:
+        return nn.Sequential(
+            nn.Linear(inputs, hidden), nn.ReLU(),
+            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, outputs),
+        ).to(device)  # fmt: skip
+
+    actor = mlp(obs_size, 2 * act_size)
+    critics = [mlp(obs_size + act_size, 1) for _ in range(2)]
+    targets = [mlp(obs_size + act_size, 1) for _ in range(2)]
+    for critic, target in zip(critics, targets, strict=True):
+        target.load_state_dict(critic.state_dict())
+    log_alpha = torch.zeros((), device=device, requires_grad=True)
+    critic_params = [p for critic in critics for p in critic.parameters()]
+    target_params = [p for target in targets for p in target.parameters()]
+    optimizer = torch.optim.Adam(
+        [*actor.parameters(), *critic_params, log_alpha], lr=3e-4, foreach=True
+    )
+    data = {
+        "obs": torch.randn(size, obs_size, device=device),
+        "action": torch.rand(size, act_size, device=device) * 2 - 1,
+        "reward": torch.randn(size, device=device),
+        "next_obs": torch.randn(size, obs_size, device=device),
+        "terminated": torch.zeros(size, device=device),
+    }
+
+    def act(obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_std = actor(obs).chunk(2, -1)
+        log_std = log_std.clamp(-20, 2)
+        noise = torch.randn_like(mean)
+        pre_tanh = mean + log_std.exp() * noise
+        log_prob = (-0.5 * noise.pow(2) - log_std - 0.5 * math.log(2 * math.pi)).sum(-1)
+        log_prob -= (2 * (math.log(2) - pre_tanh - F.softplus(-2 * pre_tanh))).sum(-1)
+        return torch.tanh(pre_tanh), log_prob
+
+    def q_min(networks: list[nn.Module], obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        inputs = torch.cat([obs, action], -1)
+        return torch.min(networks[0](inputs), networks[1](inputs)).squeeze(-1)
+
+    def update() -> None:
+        index = torch.randint(0, size, (batch,), device=device)
+        obs, action, reward, next_obs, terminated = (value[index] for value in data.values())
+        alpha = log_alpha.exp().detach()
+        with torch.no_grad():
+            next_action, next_log_prob = act(next_obs)
+            next_value = q_min(targets, next_obs, next_action) - alpha * next_log_prob
+            target = reward + 0.99 * (1 - terminated) * next_value
+        inputs = torch.cat([obs, action], -1)
+        q_loss = sum(
+            0.5 * (critic(inputs).squeeze(-1) - target).pow(2).mean() for critic in critics
+        )
+        new_action, log_prob = act(obs)
+        for param in critic_params:
+            param.requires_grad_(False)
+        actor_loss = (alpha * log_prob - q_min(critics, obs, new_action)).mean()
+        for param in critic_params:
+            param.requires_grad_(True)
+        alpha_loss = -(log_alpha * (log_prob.detach() - act_size)).mean()
+        optimizer.zero_grad(set_to_none=True)
+        (q_loss + actor_loss + alpha_loss).backward()
+        optimizer.step()
+        with torch.no_grad():
+            torch._foreach_lerp_(target_params, critic_params, 0.005)
+
+    for _ in range(50):
+        update()
+    updates = args.steps * utd_ratio(args.target_update)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    began = time.perf_counter()
+    for _ in range(updates):
+        update()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return {"updates_per_s": updates / (time.perf_counter() - began)}
+
+
+RUNNERS = {"trl-sac": run_trl_sac, "sb3": run_sb3, "plain": run_plain}
+
+
+def run_one(args: argparse.Namespace) -> None:
+    """In a child process: set threads, run one implementation, print its JSON."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    result = RUNNERS[args.only](args)
+    result["peak_rss_mb"] = peak_rss_mb()
+    print("RESULT " + json.dumps(result))
+
+
+def run_child(implementation: str, argv: list[str]) -> dict[str, float] | str:
+    command = [sys.executable, __file__, *argv, "--only", implementation]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    return (done.stderr.strip().splitlines() or ["no output"])[-1]
+
+
+def table(results: dict[str, dict[str, float] | str]) -> str:
+    columns = [
+        ("env_steps_per_s", "env steps/s"),
+        ("updates_per_s", "updates/s"),
+        ("collect_ms_per_step", "collect ms/step"),
+        ("sample_ms_per_update", "sample ms/upd"),
+        ("update_ms_per_update", "update ms/upd"),
+        ("peak_rss_mb", "peak RSS MB"),
+    ]
+    lines = [f"{'':10}" + "".join(f"{title:>17}" for _, title in columns)]
+    for name, result in results.items():
+        if isinstance(result, str):
+            lines.append(f"{name:10} failed: {result}")
+            continue
+        cells = "".join(
+            f"{result[key]:17.1f}" if key in result else f"{'-':>17}" for key, _ in columns
+        )
+        lines.append(f"{name:10}{cells}")
+    return "\n".join(lines)
+
+
+def ratios(results: dict[str, dict[str, float] | str]) -> dict[str, float]:
+    ours = results.get("trl-sac")
+    found = {}
+    if not isinstance(ours, dict):
+        return found
+    for name, key in (
+        ("sb3", "env_steps_per_s"),
+        ("sb3", "updates_per_s"),
+        ("plain", "updates_per_s"),
+    ):
+        other = results.get(name)
+        if isinstance(other, dict) and key in other:
+            found[f"trl-sac/{name} {key}"] = ours[key] / other[key]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", default="Hopper-v5")
+    parser.add_argument("--loss", default="twinq", choices=["twinq", "vnet"])
+    parser.add_argument("--target-update", default="soft", choices=["soft", "hard"])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=1000, help="random steps before learning")
+    parser.add_argument("--steps", type=int, default=2000, help="learning steps timed")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--impl", nargs="+", default=list(IMPLEMENTATIONS), choices=IMPLEMENTATIONS)
+    parser.add_argument(
+        "--override", nargs="*", default=[], help="Hydra overrides for trl-sac (compile=true ...)"
+    )
+    parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    parser.add_argument("--only", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.only:
+        run_one(args)
+        return
+
+    argv = [arg for arg in sys.argv[1:]]
+    results = {}
+    for implementation in args.impl:
+        results[implementation] = run_child(implementation, argv)
+        print(f"{implementation}: {results[implementation]}", file=sys.stderr)
+    found = ratios(results)
+    print(
+        f"{args.env}, loss={args.loss}, target_update={args.target_update}, device={args.device}, "
+        f"threads={args.threads}, {args.warmup} random + {args.steps} learning steps"
+        + (f", overrides: {' '.join(args.override)}" if args.override else "")
+    )
+    print(table(results))
+    for name, value in found.items():
+        print(f"{name}: {value:.2f}x")
+    if args.out:
+        record = {
+            "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+            "settings": {k: v for k, v in vars(args).items() if k not in ("out", "only")},
+            "results": results,
+            "ratios": found,
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(record, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
