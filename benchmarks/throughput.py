@@ -10,7 +10,9 @@ then `--steps` learning steps at the variant's gradient steps per env step. trl-
 its real training loop (collector, replay buffer, gradient steps, target updates, CSV
 logging; evaluation off). Stable-Baselines3's SAC (`pip install 'trl-sac[bench]'`) runs
 the same budget. The plain-PyTorch reference is a minimal twin-Q SAC update written here,
-on a buffer of the env's shapes: it has no env and measures updates/s only.
+on a buffer of the env's shapes: it has no env and measures updates/s only; beside it,
+`trl-sac-update` times trl-sac's own update (sample, gradient step, target update) the
+same way, so the two update rates compare like with like.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-IMPLEMENTATIONS = ("trl-sac", "sb3", "plain")
+IMPLEMENTATIONS = ("trl-sac", "trl-sac-update", "sb3", "plain")
 
 
 def peak_rss_mb() -> float:
@@ -84,6 +86,58 @@ def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
         "sample_ms_per_update": 1000 * sample / updates,
         "update_ms_per_update": 1000 * (spent("time/update_s") - sample) / updates,
     }
+
+
+def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
+    """trl-sac's update alone, in a tight loop like the plain reference: sample, gradient
+    step, target update, on a buffer filled with the env's transitions."""
+    import torch
+    from hydra import compose, initialize_config_module
+
+    from trl_sac.agent import make_agent
+    from trl_sac.data import make_replay_buffer
+    from trl_sac.envs import make_env, observation_size
+    from trl_sac.settings import resolve_settings
+
+    with initialize_config_module("trl_sac.conf", version_base="1.3"):
+        cfg = compose(
+            "train",
+            [
+                f"env.id={args.env}",
+                f"loss={args.loss}",
+                f"target_update={args.target_update}",
+                f"device={args.device}",
+                *args.override,
+            ],
+        )
+    device = resolve_settings(cfg).device
+    torch.manual_seed(args.seed)
+    env = make_env(args.env, seed=args.seed, reward_scale=1.0, max_episode_steps=1000)
+    agent = make_agent(
+        cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        buffer = make_replay_buffer(
+            cfg.replay_buffer, batch_size=256, device=device, run_dir=Path(tmp)
+        )
+        transitions = env.rollout(args.warmup, break_when_any_done=False)
+        buffer.extend(transitions.select(*agent.loss.in_keys))
+
+        def update() -> None:
+            agent.gradient_step(buffer.sample().to(device))
+            agent.target_updater.step()
+
+        for _ in range(50):
+            update()
+        updates = args.steps * utd_ratio(args.target_update)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        began = time.perf_counter()
+        for _ in range(updates):
+            update()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return {"updates_per_s": updates / (time.perf_counter() - began)}
 
 
 def run_sb3(args: argparse.Namespace) -> dict[str, float]:
@@ -215,7 +269,12 @@ def run_plain(args: argparse.Namespace) -> dict[str, float]:
     return {"updates_per_s": updates / (time.perf_counter() - began)}
 
 
-RUNNERS = {"trl-sac": run_trl_sac, "sb3": run_sb3, "plain": run_plain}
+RUNNERS = {
+    "trl-sac": run_trl_sac,
+    "trl-sac-update": run_trl_sac_update,
+    "sb3": run_sb3,
+    "plain": run_plain,
+}
 
 
 def run_one(args: argparse.Namespace) -> None:
@@ -246,31 +305,30 @@ def table(results: dict[str, dict[str, float] | str]) -> str:
         ("update_ms_per_update", "update ms/upd"),
         ("peak_rss_mb", "peak RSS MB"),
     ]
-    lines = [f"{'':10}" + "".join(f"{title:>17}" for _, title in columns)]
+    lines = [f"{'':15}" + "".join(f"{title:>17}" for _, title in columns)]
     for name, result in results.items():
         if isinstance(result, str):
-            lines.append(f"{name:10} failed: {result}")
+            lines.append(f"{name:15} failed: {result}")
             continue
         cells = "".join(
             f"{result[key]:17.1f}" if key in result else f"{'-':>17}" for key, _ in columns
         )
-        lines.append(f"{name:10}{cells}")
+        lines.append(f"{name:15}{cells}")
     return "\n".join(lines)
 
 
 def ratios(results: dict[str, dict[str, float] | str]) -> dict[str, float]:
-    ours = results.get("trl-sac")
+    """trl-sac's end-to-end rates over SB3's, and its update rate over the plain one's."""
+    pairs = [
+        ("trl-sac", "sb3", "env_steps_per_s"),
+        ("trl-sac", "sb3", "updates_per_s"),
+        ("trl-sac-update", "plain", "updates_per_s"),
+    ]
     found = {}
-    if not isinstance(ours, dict):
-        return found
-    for name, key in (
-        ("sb3", "env_steps_per_s"),
-        ("sb3", "updates_per_s"),
-        ("plain", "updates_per_s"),
-    ):
-        other = results.get(name)
-        if isinstance(other, dict) and key in other:
-            found[f"trl-sac/{name} {key}"] = ours[key] / other[key]
+    for mine, other, key in pairs:
+        ours, theirs = results.get(mine), results.get(other)
+        if isinstance(ours, dict) and isinstance(theirs, dict) and key in ours and key in theirs:
+            found[f"{mine}/{other} {key}"] = ours[key] / theirs[key]
     return found
 
 

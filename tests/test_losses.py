@@ -15,6 +15,7 @@ from tensordict import TensorDict
 from torchrl.data import Bounded
 
 from trl_sac.agent import make_gradient_step, make_optimizer
+from trl_sac.fused_step import FusedSACLoss
 from trl_sac.losses import make_loss, trained_loss_keys
 from trl_sac.models import make_actor, make_qvalue, make_value
 
@@ -209,13 +210,16 @@ def test_each_loss_term_reaches_only_its_own_network(variant):
             assert reached is (group == GRADIENT_ROUTES[key]), f"{key} -> {group}: {reached}"
 
 
+@pytest.mark.parametrize("fused", [True, False])
 @pytest.mark.parametrize("variant", ["twinq", "vnet"])
-def test_gradient_step_trains_online_networks_only(variant):
+def test_gradient_step_trains_online_networks_only(variant, fused):
     actor, qvalues, value = make_networks()
     cfg = compose_config("hopper", [f"loss={variant}"])
     loss = make_loss(cfg.loss, actor, qvalues, value if variant == "vnet" else None)
     optimizer = make_optimizer(cfg.optim, loss)
-    step = make_gradient_step(loss, optimizer)
+    step = make_gradient_step(
+        FusedSACLoss(loss) if fused else loss, trained_loss_keys(loss), optimizer
+    )
     online = {name: p.detach().clone() for name, p in loss.named_parameters()}
     targets = {name: b.clone() for name, b in loss.named_buffers() if "target_" in name}
     assert targets, "the loss should hold target parameters"

@@ -19,7 +19,7 @@ from trl_sac import run, train
 from trl_sac.agent import make_agent
 from trl_sac.data import make_replay_buffer, snapshot_adapter
 from trl_sac.envs import make_env, observation_size
-from trl_sac.losses import PaperSACLoss
+from trl_sac.fused_step import FusedSACLoss
 from trl_sac.run_lock import RunDirLock
 from trl_sac.run_state import RunState
 from trl_sac.snapshots import ProcessRNGState, SnapshotStore, make_checkpoint
@@ -344,7 +344,7 @@ def test_no_readable_snapshot_is_one_line_and_deletes_nothing(tmp_path, capsys):
 
 
 def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_snapshot(tmp_path, capsys, monkeypatch):
-    forward = PaperSACLoss.forward
+    forward = FusedSACLoss.__call__
     calls = []
 
     def poisoned(self, batch):
@@ -354,7 +354,7 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_snapshot(tmp_path, cap
             losses["loss_qvalue"] = losses["loss_qvalue"] * math.nan
         return losses
 
-    monkeypatch.setattr(PaperSACLoss, "forward", poisoned)
+    monkeypatch.setattr(FusedSACLoss, "__call__", poisoned)
     cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
     with pytest.raises(SystemExit) as exit_info:
         run(cfg)
@@ -367,7 +367,7 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_snapshot(tmp_path, cap
     assert snapshot_frames(run_dir) == [80, 160]
     assert not (run_dir / "weights.pt").exists()
 
-    monkeypatch.setattr(PaperSACLoss, "forward", forward)
+    monkeypatch.setattr(FusedSACLoss, "__call__", forward)
     _, agent, buffer, state, checkpoint = build_learner("twinq", "soft", "tensor", tmp_path / "x")
     SnapshotStore(run_dir, keep=2).restore_newest(checkpoint)
     assert state.frames == 160

