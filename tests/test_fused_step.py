@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from trl_sac.agent import make_gradient_step, make_optimizer
 from trl_sac.fused_step import FusedSACLoss
 from trl_sac.losses import make_loss, trained_loss_keys
 
@@ -50,3 +51,22 @@ def test_fused_gradients_equal_the_loss_module(variant):
                 assert ours is None or not ours.any(), key
             else:
                 assert torch.allclose(ours, reference, rtol=1e-4, atol=1e-6), key
+
+
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+def test_compiled_update_equals_the_eager_one(variant):
+    eager_loss, compiled_loss = build(variant), build(variant)
+    steps = []
+    for loss, mode in ((eager_loss, None), (compiled_loss, "default")):
+        optimizer = make_optimizer(compose_config("hopper").optim, loss)
+        step = make_gradient_step(
+            FusedSACLoss(loss), trained_loss_keys(loss), optimizer, compile_mode=mode
+        )
+        steps.append([step(make_batch()) for _ in range(2)])
+    for eager, compiled in zip(*steps, strict=True):
+        for key in eager.keys():
+            assert torch.allclose(compiled[key], eager[key], rtol=1e-5, atol=1e-6), key
+    for (name, eager), compiled in zip(
+        eager_loss.named_parameters(), compiled_loss.parameters(), strict=True
+    ):
+        assert torch.allclose(compiled, eager, rtol=1e-5, atol=1e-6), name

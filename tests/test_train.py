@@ -53,6 +53,13 @@ def test_both_losses_and_both_target_updates_train_end_to_end(tiny_cfg, variant,
     assert set(weights) >= {"actor", "loss"}
 
 
+def test_training_through_torchrls_own_loss_forward_still_works(tiny_cfg):
+    cfg = tiny_cfg("hopper", "optim.fused_loss=false", "loss=vnet")
+    train(cfg)
+    rows = read_csv(Path(cfg.run_dir) / "metrics" / "train.csv")
+    assert rows[-1]["train/loss_value"] and float(rows[-1]["train/updates"]) == 240 - 80
+
+
 def test_reported_returns_are_unscaled(tiny_cfg):
     """v1 on Hopper trains on 5x rewards; train and eval returns stay in env units."""
     cfg = tiny_cfg("hopper", "loss=vnet", "collector.init_random_frames=240")
@@ -88,6 +95,7 @@ def test_same_seed_gives_same_first_metrics(tmp_path, tiny_cfg):
         ("target_update=hard target_update.interval=0", "target_update.interval must be positive"),
         ("target_update.tau=1.5", "target_update.tau must be at most 1"),
         ("snapshot.every_frames=0", "snapshot.every_frames must be positive"),
+        ("cudagraphs=true", "cudagraphs=true needs a CUDA device"),
         ("snapshot.keep=0", "snapshot.keep must be positive"),
         ("replay_buffer.storage=ssd", "replay_buffer.storage='ssd' is not one of tensor, memmap"),
     ],

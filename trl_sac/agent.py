@@ -58,9 +58,19 @@ def make_agent(
         optimizer=optimizer,
         target_updater=make_target_updater(cfg.target_update, loss),
         gradient_step=make_gradient_step(
-            FusedSACLoss(loss) if cfg.optim.fused_loss else loss, trained_loss_keys(loss), optimizer
+            FusedSACLoss(loss) if cfg.optim.fused_loss else loss,
+            trained_loss_keys(loss),
+            optimizer,
+            compile_mode=compile_mode(cfg),
         ),
     )
+
+
+def compile_mode(cfg: DictConfig) -> str | None:
+    """torch.compile's mode for the update: None (eager), default, or with CUDA graphs."""
+    if cfg.cudagraphs:
+        return "reduce-overhead"
+    return "default" if cfg.compile else None
 
 
 def make_optimizer(cfg: DictConfig, loss: PaperSACLoss) -> torch.optim.Adam:
@@ -77,20 +87,30 @@ def make_gradient_step(
     loss: Callable[[TensorDictBase], TensorDictBase],
     loss_keys: list[str],
     optimizer: torch.optim.Optimizer,
+    *,
+    compile_mode: str | None = None,
 ) -> GradientStep:
     """A function from a sampled batch to the detached loss metrics of one update.
 
     Each loss term only reaches its own network (targets and the critic inside the
     actor loss are detached), so one backward of their sum gives every network its
-    own gradient.
+    own gradient. With `compile_mode`, the losses and their backward run through
+    torch.compile in that mode ("default"; "reduce-overhead" adds CUDA graphs).
     """
 
-    def gradient_step(batch: TensorDictBase) -> TensorDictBase:
+    def losses_and_backward(batch: TensorDictBase) -> TensorDictBase:
         losses = loss(batch)
         total = sum(losses.get(key) for key in loss_keys)
-        optimizer.zero_grad(set_to_none=True)
         total.backward()
-        optimizer.step()
         return losses.detach()
+
+    if compile_mode is not None:
+        losses_and_backward = torch.compile(losses_and_backward, mode=compile_mode)
+
+    def gradient_step(batch: TensorDictBase) -> TensorDictBase:
+        optimizer.zero_grad(set_to_none=True)
+        metrics = losses_and_backward(batch)
+        optimizer.step()
+        return metrics
 
     return gradient_step

@@ -19,7 +19,7 @@ CONFIG_FILE = "config.yaml"
 METRICS_DIR = "metrics"
 WEIGHTS_FILE = "weights.pt"
 
-# Keys a resumed run may change: budgets, reporting and where it runs. Anything else
+# Keys a resumed run may change: budgets, reporting, where and how fast it runs. Anything else
 # would make the resumed run a different experiment from the one in the snapshot.
 RESUMABLE_CHANGES = (
     "collector.total_frames",
@@ -27,6 +27,9 @@ RESUMABLE_CHANGES = (
     "progress",
     "restart",
     "device",
+    "compile",
+    "cudagraphs",
+    "optim.fused_loss",
     "eval.",
     "logger.",
     "snapshot.",

@@ -49,6 +49,9 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
             f"got {list(cfg.network.hidden_sizes)}"
         )
     check_logger_backend(cfg.logger.backend)
+    device = resolve_device(cfg.device)
+    if cfg.cudagraphs and device.type != "cuda":
+        raise ConfigError(f"cudagraphs=true needs a CUDA device, and this run is on {device}")
     _check_positive("snapshot.every_frames", cfg.snapshot.every_frames)
     _check_positive("snapshot.keep", cfg.snapshot.keep)
     if cfg.replay_buffer.storage not in STORAGES:
@@ -66,7 +69,7 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
     if reward_scale is None:
         reward_scale = cfg.loss.default_reward_scale
     _check_positive("env.reward_scale", reward_scale)
-    return RunSettings(device=resolve_device(cfg.device), reward_scale=float(reward_scale))
+    return RunSettings(device=device, reward_scale=float(reward_scale))
 
 
 def resolve_device(name: str) -> torch.device:
