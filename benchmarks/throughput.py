@@ -6,7 +6,8 @@ python benchmarks/throughput.py --device cuda --override compile=true
 
 Each implementation runs in its own process, one after the other, with the same sizes
 (2x256 networks, batch 256, Adam 3e-4, 1e6 buffer) and budget: `--warmup` random steps,
-then `--steps` learning steps at the variant's gradient steps per env step. trl-sac runs
+then 500 learning steps untimed (allocation, compilation), then `--steps` timed learning
+steps at the variant's gradient steps per env step. trl-sac runs
 its real training loop (collector, replay buffer, gradient steps, target updates, CSV
 logging; evaluation off). Stable-Baselines3's SAC (`pip install 'trl-sac[bench]'`) runs
 the same budget. The plain-PyTorch reference is a minimal twin-Q SAC update written here,
@@ -23,6 +24,7 @@ import json
 import math
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# Learning steps run before the clock starts: the first updates of a run allocate,
+# and with compile=true they wait for compilation.
+LEARNING_WARMUP = 500
 IMPLEMENTATIONS = ("trl-sac", "trl-sac-update", "sb3", "plain")
 
 
@@ -47,7 +52,8 @@ def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
 
     from trl_sac import train
 
-    total = args.warmup + args.steps
+    start_frame = args.warmup + LEARNING_WARMUP
+    total = start_frame + args.steps
     with tempfile.TemporaryDirectory() as tmp:
         with initialize_config_module("trl_sac.conf", version_base="1.3"):
             cfg = compose(
@@ -63,7 +69,7 @@ def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
                     f"collector.total_frames={total}",
                     f"collector.init_random_frames={args.warmup}",
                     "eval.episodes=0",
-                    f"logger.every_frames={args.warmup}",
+                    f"logger.every_frames={math.gcd(args.warmup, LEARNING_WARMUP)}",
                     f"snapshot.every_frames={total}",
                     *args.override,
                 ],
@@ -71,20 +77,22 @@ def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
         train(cfg)
         with (Path(tmp) / "run" / "metrics" / "time.csv").open() as file:
             rows = {int(row["frames"]): row for row in csv.DictReader(file)}
-    start, end = rows[args.warmup], rows[total]
+    start, end = rows[start_frame], rows[total]
 
     def spent(column: str) -> float:
         return float(end[column]) - float(start[column])
 
     seconds = spent("time/elapsed_s")
     updates = args.steps * utd_ratio(args.target_update)
-    sample = spent("time/sample_s")
+    # Older trl-sac versions (timed for before/after figures) have no sample column.
+    sample = spent("time/sample_s") if "time/sample_s" in end else math.nan
+    update = spent("time/update_s") - (0.0 if math.isnan(sample) else sample)
     return {
         "env_steps_per_s": args.steps / seconds,
         "updates_per_s": updates / seconds,
         "collect_ms_per_step": 1000 * spent("time/collect_s") / args.steps,
         "sample_ms_per_update": 1000 * sample / updates,
-        "update_ms_per_update": 1000 * (spent("time/update_s") - sample) / updates,
+        "update_ms_per_update": 1000 * update / updates,
     }
 
 
@@ -127,7 +135,7 @@ def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
             agent.gradient_step(buffer.sample().to(device))
             agent.target_updater.step()
 
-        for _ in range(50):
+        for _ in range(LEARNING_WARMUP):
             update()
         updates = args.steps * utd_ratio(args.target_update)
         if device.type == "cuda":
@@ -151,7 +159,7 @@ def run_sb3(args: argparse.Namespace) -> dict[str, float]:
             self.start = math.nan
 
         def _on_step(self) -> bool:
-            if self.num_timesteps == args.warmup:
+            if self.num_timesteps == args.warmup + LEARNING_WARMUP:
                 self.start = time.perf_counter()
             return True
 
@@ -172,7 +180,7 @@ def run_sb3(args: argparse.Namespace) -> dict[str, float]:
         seed=args.seed,
     )
     clock = LearningPhaseClock()
-    model.learn(total_timesteps=args.warmup + args.steps, callback=clock)
+    model.learn(total_timesteps=args.warmup + LEARNING_WARMUP + args.steps, callback=clock)
     seconds = time.perf_counter() - clock.start
     return {
         "env_steps_per_s": args.steps / seconds,
@@ -256,7 +264,7 @@ def run_plain(args: argparse.Namespace) -> dict[str, float]:
         with torch.no_grad():
             torch._foreach_lerp_(target_params, critic_params, 0.005)
 
-    for _ in range(50):
+    for _ in range(LEARNING_WARMUP):
         update()
     updates = args.steps * utd_ratio(args.target_update)
     if device.type == "cuda":
@@ -294,6 +302,14 @@ def run_child(implementation: str, argv: list[str]) -> dict[str, float] | str:
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
     return (done.stderr.strip().splitlines() or ["no output"])[-1]
+
+
+def median_result(runs: list[dict[str, float] | str]) -> dict[str, float] | str:
+    """Per-figure median over the rounds that succeeded (the failure if none did)."""
+    good = [run for run in runs if isinstance(run, dict)]
+    if not good:
+        return runs[-1]
+    return {key: statistics.median(run[key] for run in good) for key in good[0]}
 
 
 def table(results: dict[str, dict[str, float] | str]) -> str:
@@ -342,6 +358,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1000, help="random steps before learning")
     parser.add_argument("--steps", type=int, default=2000, help="learning steps timed")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=1, help="interleaved rounds (median)")
     parser.add_argument("--impl", nargs="+", default=list(IMPLEMENTATIONS), choices=IMPLEMENTATIONS)
     parser.add_argument(
         "--override", nargs="*", default=[], help="Hydra overrides for trl-sac (compile=true ...)"
@@ -353,15 +370,21 @@ def main() -> None:
         run_one(args)
         return
 
-    argv = [arg for arg in sys.argv[1:]]
-    results = {}
-    for implementation in args.impl:
-        results[implementation] = run_child(implementation, argv)
-        print(f"{implementation}: {results[implementation]}", file=sys.stderr)
+    argv = list(sys.argv[1:])
+    # Rounds interleave the implementations (A B C, A B C, ...) so that a slow spell of
+    # a shared machine falls on all of them; each figure is the median over rounds.
+    runs: dict[str, list[dict[str, float] | str]] = {name: [] for name in args.impl}
+    for round_index in range(args.repeats):
+        for implementation in args.impl:
+            result = run_child(implementation, argv)
+            runs[implementation].append(result)
+            print(f"round {round_index + 1} {implementation}: {result}", file=sys.stderr)
+    results = {name: median_result(found) for name, found in runs.items()}
     found = ratios(results)
     print(
         f"{args.env}, loss={args.loss}, target_update={args.target_update}, device={args.device}, "
-        f"threads={args.threads}, {args.warmup} random + {args.steps} learning steps"
+        f"threads={args.threads}, {args.warmup} random + {args.steps} learning steps, "
+        f"median of {args.repeats} interleaved round(s)"
         + (f", overrides: {' '.join(args.override)}" if args.override else "")
     )
     print(table(results))
@@ -375,6 +398,7 @@ def main() -> None:
             "python": platform.python_version(),
             "settings": {k: v for k, v in vars(args).items() if k not in ("out", "only")},
             "results": results,
+            "rounds": runs,
             "ratios": found,
         }
         args.out.parent.mkdir(parents=True, exist_ok=True)
