@@ -29,7 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 # Learning steps run before the clock starts: the first updates of a run allocate,
@@ -96,6 +98,22 @@ def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
     }
 
 
+def time_updates(update: Callable[[], None], count: int, device: Any) -> dict[str, float]:
+    """Updates/s of `count` calls of `update` after LEARNING_WARMUP untimed ones."""
+    import torch
+
+    for _ in range(LEARNING_WARMUP):
+        update()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    began = time.perf_counter()
+    for _ in range(count):
+        update()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return {"updates_per_s": count / (time.perf_counter() - began)}
+
+
 def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
     """trl-sac's update alone, in a tight loop like the plain reference: sample, gradient
     step, target update, on a buffer filled with the env's transitions."""
@@ -135,17 +153,7 @@ def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
             agent.gradient_step(buffer.sample().to(device))
             agent.target_updater.step()
 
-        for _ in range(LEARNING_WARMUP):
-            update()
-        updates = args.steps * utd_ratio(args.target_update)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        began = time.perf_counter()
-        for _ in range(updates):
-            update()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        return {"updates_per_s": updates / (time.perf_counter() - began)}
+        return time_updates(update, args.steps * utd_ratio(args.target_update), device)
 
 
 def run_sb3(args: argparse.Namespace) -> dict[str, float]:
@@ -264,17 +272,7 @@ def run_plain(args: argparse.Namespace) -> dict[str, float]:
         with torch.no_grad():
             torch._foreach_lerp_(target_params, critic_params, 0.005)
 
-    for _ in range(LEARNING_WARMUP):
-        update()
-    updates = args.steps * utd_ratio(args.target_update)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    began = time.perf_counter()
-    for _ in range(updates):
-        update()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return {"updates_per_s": updates / (time.perf_counter() - began)}
+    return time_updates(update, args.steps * utd_ratio(args.target_update), device)
 
 
 RUNNERS = {
