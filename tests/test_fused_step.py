@@ -70,3 +70,32 @@ def test_compiled_update_equals_the_eager_one(variant):
         eager_loss.named_parameters(), compiled_loss.parameters(), strict=True
     ):
         assert torch.allclose(compiled, eager, rtol=1e-5, atol=1e-6), name
+
+
+@pytest.mark.parametrize(
+    "variant,target_update", [("twinq", "soft"), ("twinq", "hard"), ("vnet", "hard")]
+)
+def test_fused_training_follows_the_loss_module_over_updates(variant, target_update):
+    """Several updates with target updates in between: the fused step must keep reading
+    the parameters the optimizer and the target updater change in place."""
+    from trl_sac.target_updates import make_target_updater
+
+    overrides = [f"target_update={target_update}"]
+    if target_update == "hard":
+        overrides.append("target_update.interval=2")
+    cfg = compose_config("hopper", overrides)
+    trained = []
+    for fused in (False, True):
+        loss = build(variant)
+        optimizer = make_optimizer(cfg.optim, loss)
+        updater = make_target_updater(cfg.target_update, loss)
+        step = make_gradient_step(
+            FusedSACLoss(loss) if fused else loss, trained_loss_keys(loss), optimizer
+        )
+        for _ in range(5):
+            step(make_batch())
+            updater.step()
+        trained.append(loss.state_dict())
+    reference, fused = trained
+    for key, value in reference.items():
+        assert torch.allclose(fused[key], value, rtol=1e-4, atol=1e-5), key
