@@ -31,7 +31,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 REPO = Path(__file__).resolve().parents[1]
 # Learning steps run before the clock starts: the first updates of a run allocate,
@@ -49,33 +52,41 @@ def utd_ratio(target_update: str) -> int:
     return 4 if target_update == "hard" else 1
 
 
-def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
+def trl_sac_config(args: argparse.Namespace, *overrides: str) -> DictConfig:
+    """trl-sac's composed config for the benchmark's env, variant and device."""
     from hydra import compose, initialize_config_module
 
+    with initialize_config_module("trl_sac.conf", version_base="1.3"):
+        return compose(
+            "train",
+            [
+                f"env.id={args.env}",
+                f"loss={args.loss}",
+                f"target_update={args.target_update}",
+                f"device={args.device}",
+                *overrides,
+                *args.override,
+            ],
+        )
+
+
+def run_trl_sac(args: argparse.Namespace) -> dict[str, float]:
     from trl_sac import train
 
     start_frame = args.warmup + LEARNING_WARMUP
     total = start_frame + args.steps
     with tempfile.TemporaryDirectory() as tmp:
-        with initialize_config_module("trl_sac.conf", version_base="1.3"):
-            cfg = compose(
-                "train",
-                [
-                    f"env.id={args.env}",
-                    f"loss={args.loss}",
-                    f"target_update={args.target_update}",
-                    f"device={args.device}",
-                    f"seed={args.seed}",
-                    f"run_dir={tmp}/run",
-                    "progress=false",
-                    f"collector.total_frames={total}",
-                    f"collector.init_random_frames={args.warmup}",
-                    "eval.episodes=0",
-                    f"logger.every_frames={math.gcd(args.warmup, LEARNING_WARMUP)}",
-                    f"snapshot.every_frames={total}",
-                    *args.override,
-                ],
-            )
+        cfg = trl_sac_config(
+            args,
+            f"seed={args.seed}",
+            f"run_dir={tmp}/run",
+            "progress=false",
+            f"collector.total_frames={total}",
+            f"collector.init_random_frames={args.warmup}",
+            "eval.episodes=0",
+            f"logger.every_frames={math.gcd(args.warmup, LEARNING_WARMUP)}",
+            f"snapshot.every_frames={total}",
+        )
         train(cfg)
         with (Path(tmp) / "run" / "metrics" / "time.csv").open() as file:
             rows = {int(row["frames"]): row for row in csv.DictReader(file)}
@@ -118,24 +129,13 @@ def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
     """trl-sac's update alone, in a tight loop like the plain reference: sample, gradient
     step, target update, on a buffer filled with the env's transitions."""
     import torch
-    from hydra import compose, initialize_config_module
 
     from trl_sac.agent import make_agent
     from trl_sac.data import make_replay_buffer
     from trl_sac.envs import make_env, observation_size
     from trl_sac.settings import resolve_settings
 
-    with initialize_config_module("trl_sac.conf", version_base="1.3"):
-        cfg = compose(
-            "train",
-            [
-                f"env.id={args.env}",
-                f"loss={args.loss}",
-                f"target_update={args.target_update}",
-                f"device={args.device}",
-                *args.override,
-            ],
-        )
+    cfg = trl_sac_config(args)
     device = resolve_settings(cfg).device
     torch.manual_seed(args.seed)
     env = make_env(args.env, seed=args.seed, reward_scale=1.0, max_episode_steps=1000)

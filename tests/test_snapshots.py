@@ -184,6 +184,15 @@ def wait_for_snapshot(process: subprocess.Popen, run_dir: Path, timeout: float =
         time.sleep(0.05)
 
 
+def signal_after_first_snapshot(command: list[str], run_dir: Path, signum: int) -> tuple[int, str]:
+    """Start `command`, send `signum` once its first snapshot exists; its status and stderr."""
+    process = start(command)
+    wait_for_snapshot(process, run_dir)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr
+
+
 def finish(command: list[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run(command, cwd=REPO, env=env, text=True, capture_output=True, timeout=300)
@@ -192,11 +201,8 @@ def finish(command: list[str]) -> subprocess.CompletedProcess:
 def test_a_killed_run_resumes_and_ends_with_one_row_per_logging_step(tmp_path):
     run_dir = tmp_path / "run"
     command = recipe_command(run_dir)
-    process = start(command)
-    wait_for_snapshot(process, run_dir)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL
+    status, _ = signal_after_first_snapshot(command, run_dir, signal.SIGKILL)
+    assert status == -signal.SIGKILL
     killed_at = max(frames_column(run_dir, "train"))
     assert killed_at < 1500
 
@@ -217,11 +223,8 @@ def test_a_killed_run_resumes_and_ends_with_one_row_per_logging_step(tmp_path):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_writes_a_snapshot_and_says_how_to_resume(tmp_path, signum):
     run_dir = tmp_path / "run"
-    process = start(recipe_command(run_dir))
-    wait_for_snapshot(process, run_dir)
-    process.send_signal(signum)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 128 + signum, stderr[-2000:]
+    status, stderr = signal_after_first_snapshot(recipe_command(run_dir), run_dir, signum)
+    assert status == 128 + signum, stderr[-2000:]
     assert "Traceback" not in stderr
     message = stderr.strip().splitlines()[-1]
     assert message.startswith(f"trl-sac: {signal.Signals(signum).name}: stopped at frame ")
@@ -234,11 +237,8 @@ def test_a_stop_signal_writes_a_snapshot_and_says_how_to_resume(tmp_path, signum
 def test_a_run_stopped_by_sigterm_resumes_to_the_end_with_every_row(tmp_path):
     run_dir = tmp_path / "run"
     command = recipe_command(run_dir)
-    process = start(command)
-    wait_for_snapshot(process, run_dir)
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=120)
-    assert process.returncode == 128 + signal.SIGTERM
+    status, _ = signal_after_first_snapshot(command, run_dir, signal.SIGTERM)
+    assert status == 128 + signal.SIGTERM
 
     resumed = finish(command)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
