@@ -65,7 +65,10 @@ def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
 
 def check_resumable(saved: DictConfig, current: DictConfig, run_dir: Path) -> None:
     """Refuse to resume a run under settings that change the experiment."""
-    before, after = _flatten(saved), _flatten(OmegaConf.to_container(current, resolve=True))
+    before, after = (
+        flatten_config(saved),
+        flatten_config(OmegaConf.to_container(current, resolve=True)),
+    )
     changed = [
         key
         for key in sorted(set(before) | set(after))
@@ -110,12 +113,13 @@ def _move_aside(run_dir: Path) -> Path:
     return target
 
 
-def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+def flatten_config(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested config as {"dotted.key": value}."""
     if isinstance(tree, DictConfig):
         tree = OmegaConf.to_container(tree, resolve=True)
     if isinstance(tree, dict):
         flat: dict[str, Any] = {}
         for key, value in tree.items():
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flatten_config(value, f"{prefix}{key}."))
         return flat
     return {prefix[:-1]: tree}

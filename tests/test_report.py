@@ -1,0 +1,234 @@
+"""The comparison report on synthetic run directories whose metrics are known."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from trl_sac.grouping import group_runs
+from trl_sac.report import build_report, parse_frames
+from trl_sac.run_records import RunDirError, find_run_dirs, read_run
+
+from conftest import REPO, compose_config
+
+EVAL_HEADER = ["frames", "eval/return_mean", "eval/return_std"]
+
+
+def make_run(
+    root: Path,
+    name: str,
+    overrides: list[str],
+    returns: dict[int, float],
+    *,
+    total_frames: int = 3000,
+    elapsed_s: float = 100.0,
+    config_name: str = "hopper",
+) -> Path:
+    """A run dir as training leaves it: config.yaml and metrics/{eval,time,train}.csv."""
+    run_dir = root / name
+    cfg = compose_config(
+        config_name, [*overrides, f"collector.total_frames={total_frames}", f"run_dir={run_dir}"]
+    )
+    (run_dir / "metrics").mkdir(parents=True)
+    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+    last = max(returns)
+    write_csv(run_dir / "metrics/eval.csv", EVAL_HEADER, [[f, r, 1.0] for f, r in returns.items()])
+    write_csv(
+        run_dir / "metrics/time.csv",
+        ["frames", "time/elapsed_s"],
+        [[last // 2, elapsed_s / 2], [last, elapsed_s]],
+    )
+    write_csv(run_dir / "metrics/train.csv", ["frames", "train/updates"], [[last, last]])
+    return run_dir
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with path.open("w", newline="") as file:
+        csv.writer(file).writerows([header, *rows])
+
+
+@pytest.fixture
+def sweep(tmp_path: Path) -> Path:
+    """vnet and twinq over two seeds each; twinq seed 1 is still running (2000 of 3000)."""
+    make_run(tmp_path, "vnet-0", ["loss=vnet", "seed=0"], {1000: 100.0, 2000: 300.0, 3000: 500.0})
+    make_run(tmp_path, "vnet-1", ["loss=vnet", "seed=1"], {1000: 200.0, 2000: 500.0, 3000: 900.0})
+    make_run(
+        tmp_path,
+        "twinq-0",
+        ["loss=twinq", "seed=0"],
+        {1000: 400.0, 2000: 3900.0, 3000: 4000.0},
+        elapsed_s=60.0,
+    )
+    make_run(
+        tmp_path,
+        "twinq-1",
+        ["loss=twinq", "seed=1"],
+        {1000: 600.0, 2000: 1000.0},
+        elapsed_s=40.0,
+    )
+    return tmp_path
+
+
+def test_report_gives_the_known_table(sweep: Path, tmp_path: Path) -> None:
+    report = build_report([sweep], tmp_path / "out", progress=False)
+    (task,) = report.tasks
+    assert task.env_id == "Hopper-v5"
+    assert task.threshold == 3800.0  # gymnasium's reward_threshold for Hopper-v5
+    assert task.budgets == [1000, 2000, 3000]  # evenly spaced points up to the last evaluation
+    by_label = {summary.variant.label: summary for summary in task.summaries}
+    assert set(by_label) == {"loss=vnet", "loss=twinq"}
+
+    vnet, twinq = by_label["loss=vnet"], by_label["loss=twinq"]
+    assert vnet.final_return.mean == 700.0
+    assert vnet.final_return.std == pytest.approx(statistics.stdev([500.0, 900.0]))
+    assert vnet.at_budgets[2000].mean == 400.0
+    assert vnet.frames_to_threshold.count == 0
+    # The unfinished run counts with its latest evaluation, and not at budgets it has not reached.
+    assert twinq.final_return.mean == 2500.0
+    assert twinq.unfinished == 1
+    assert twinq.final_frames == (2000, 3000)
+    assert twinq.at_budgets[3000].count == 1 and twinq.at_budgets[3000].mean == 4000.0
+    assert twinq.at_budgets[2000].mean == 2450.0
+    assert (twinq.frames_to_threshold.mean, twinq.frames_to_threshold.count) == (2000, 1)
+    assert twinq.elapsed_s.mean == 50.0
+    assert twinq.env_steps_per_s.mean == pytest.approx((3000 / 60 + 2000 / 40) / 2)
+
+    table = report.table()
+    assert "| loss=twinq | 2 | 2k–3k (1 unfinished) | 2500.0 ± 2121.3 |" in table
+    assert "| 4000.0 (1/2) |" in table
+    assert "| 2k (1/2) |" in table
+    assert "| loss=vnet | 2 | 3k | 700.0 ± 282.8 |" in table
+    assert "not reached" in table
+
+
+def test_report_files_are_written(sweep: Path, tmp_path: Path) -> None:
+    report = build_report([sweep], tmp_path / "out", progress=False)
+    png = report.figure_path.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    markdown = report.markdown_path.read_text()
+    assert "![eval return against env frames](eval_return.png)" in markdown
+    assert "4 runs, 1 not finished" in markdown
+    assert markdown.count("| Hopper-v5 |") == 4  # one line per run in the runs table
+
+
+def test_runs_are_grouped_by_the_keys_that_differ(tmp_path: Path) -> None:
+    returns = {1000: 1.0}
+    runs = [
+        make_run(
+            tmp_path,
+            f"{loss}-{update}-{seed}",
+            [f"loss={loss}", f"target_update={update}", f"seed={seed}"],
+            returns,
+        )
+        for loss, update in [("twinq", "soft"), ("twinq", "hard"), ("vnet", "soft")]
+        for seed in (0, 1)
+    ]
+    # Runs differing only by how they ran (budget, device, logging) stay together.
+    runs.append(
+        make_run(
+            tmp_path,
+            "twinq-soft-2",
+            ["seed=2", "device=cpu", "logger.every_frames=500"],
+            returns,
+            total_frames=6000,
+        )
+    )
+    variants = group_runs([read_run(path) for path in runs])
+    labels = {variant.label: len(variant.runs) for variant in variants}
+    # A hard update's utd ratio of 4 follows from target_update and is not named.
+    assert labels == {
+        "loss=twinq target_update=hard": 2,
+        "loss=twinq target_update=soft": 3,
+        "loss=vnet target_update=soft": 2,
+    }
+
+
+def test_any_swept_key_names_its_variants(tmp_path: Path) -> None:
+    runs = [
+        make_run(tmp_path, f"utd{utd}-{seed}", [f"optim.utd_ratio={utd}", f"seed={seed}"], {1: 1.0})
+        for utd in (1, 4)
+        for seed in (0, 1)
+    ]
+    labels = sorted(variant.label for variant in group_runs([read_run(p) for p in runs]))
+    assert labels == ["optim.utd_ratio=1", "optim.utd_ratio=4"]
+
+
+def test_a_run_in_progress_is_read_up_to_its_last_complete_row(tmp_path: Path) -> None:
+    run_dir = make_run(tmp_path, "live", ["seed=0"], {1000: 10.0, 2000: 20.0})
+    with (run_dir / "metrics/eval.csv").open("a") as file:
+        file.write("3000,30.5")  # a row the writer has not finished
+    run = read_run(run_dir)
+    assert run.eval_frames == (1000, 2000)
+    assert run.final_return == 20.0
+    assert not run.finished
+
+
+def test_runs_moved_aside_by_restart_are_left_out(tmp_path: Path) -> None:
+    make_run(tmp_path, "seed0", ["seed=0"], {1000: 10.0})
+    make_run(tmp_path, "seed0.replaced-20261125-120000", ["seed=0"], {1000: 99.0})
+    assert [path.name for path in find_run_dirs([tmp_path])] == ["seed0"]
+
+
+def test_several_tasks_get_a_panel_and_table_each(tmp_path: Path) -> None:
+    make_run(tmp_path, "hopper", ["seed=0"], {1000: 10.0})
+    make_run(tmp_path, "walker", ["seed=0"], {1000: 20.0}, config_name="walker2d")
+    report = build_report([tmp_path], tmp_path / "out", budgets=[1000], progress=False)
+    assert [task.env_id for task in report.tasks] == ["Hopper-v5", "Walker2d-v5"]
+    assert report.tasks[1].threshold is None  # gymnasium gives Walker2d no threshold
+    markdown = report.markdown_path.read_text()
+    walker_table = markdown.split("## Walker2d-v5")[1].split("How to read")[0]
+    assert "frames to" not in walker_table and "frames to 3800" in markdown
+
+
+def test_cli_writes_the_report_next_to_the_runs(sweep: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "trl_sac.report", str(sweep), "--budgets", "2k", "--no-progress"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "return @ 2k" in done.stdout
+    assert (sweep / "report.md").exists() and (sweep / "eval_return.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("make_bad", "message"),
+    [
+        (lambda root: root / "missing", "does not exist"),
+        (lambda root: root, "holds no run directory"),
+    ],
+)
+def test_cli_bad_paths_give_one_line(tmp_path: Path, make_bad, message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "trl_sac.report", str(make_bad(tmp_path))],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+
+
+def test_corrupt_metrics_are_named(tmp_path: Path) -> None:
+    run_dir = make_run(tmp_path, "bad", ["seed=0"], {1000: 10.0})
+    (run_dir / "metrics/eval.csv").write_text("frames,eval/return_mean\n1000,abc\n")
+    with pytest.raises(RunDirError, match="eval.csv holds a value that is not a number"):
+        read_run(run_dir)
+
+
+def test_frame_counts_parse() -> None:
+    assert [parse_frames(text) for text in ("2500", "100k", "1M", "1.5M")] == [
+        2500,
+        100_000,
+        1_000_000,
+        1_500_000,
+    ]
