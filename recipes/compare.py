@@ -1,0 +1,21 @@
+"""Compare SAC variants over seeds on one task and end with a report (curves + table).
+
+python recipes/compare.py [collector.total_frames=100000] [seed=0,1,2,3,4] [env=walker2d]
+python recipes/compare.py loss=twinq target_update=soft,hard   # sweep any key instead
+python recipes/compare.py jobs=2 progress=false                # runs in parallel
+"""
+
+import hydra
+from omegaconf import DictConfig
+
+from trl_sac import run
+
+
+@hydra.main(version_base="1.3", config_path="pkg://trl_sac.conf", config_name="compare")
+def main(cfg: DictConfig) -> None:
+    # A diverged seed ends its own run, not the comparison: the report shows it unfinished.
+    run(cfg, keep_going=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""recipes/compare.py: a grid of runs that ends in a report; launchers; a diverged seed."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from trl_sac import cli
+from trl_sac.errors import Diverged
+from trl_sac.sweep import ReportWhenSweepEnds
+
+from conftest import TINY, run_recipe
+from test_report import make_run
+
+
+def compare(sweep_dir: Path, *overrides: str):
+    return run_recipe("compare", *TINY, f"hydra.sweep.dir={sweep_dir}", *overrides)
+
+
+def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
+    sweep_dir = tmp_path / "sweep"
+    done = compare(sweep_dir, "seed=0,1")
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    run_dirs = sorted(path.parent.name for path in sweep_dir.glob("*/weights.pt"))
+    assert len(run_dirs) == 4
+    assert {re.search(r"loss=\w+", name)[0] for name in run_dirs} == {"loss=twinq", "loss=vnet"}
+    report = (sweep_dir / "report.md").read_text()
+    assert "| loss=twinq | 2 | 240 |" in report and "| loss=vnet | 2 | 240 |" in report
+    assert (sweep_dir / "eval_return.png").stat().st_size > 10_000
+    assert "report for" in done.stdout + done.stderr
+
+    # The same command again finds every run complete and rewrites the same report.
+    again = compare(sweep_dir, "seed=0,1")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "already complete" in again.stdout + again.stderr
+    assert len(list(sweep_dir.glob("*/weights.pt"))) == 4
+
+
+def test_compare_sweeps_any_key(tmp_path: Path) -> None:
+    sweep_dir = tmp_path / "sweep"
+    done = compare(sweep_dir, "loss=twinq", "target_update=soft,hard", "seed=0")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = (sweep_dir / "report.md").read_text()
+    assert "| target_update=hard | 1 |" in report and "| target_update=soft | 1 |" in report
+    assert "loss=vnet" not in report
+
+
+def compose_compare(*overrides: str):
+    with initialize_config_module("trl_sac.conf", version_base="1.3"):
+        return compose("compare", overrides=list(overrides), return_hydra_config=True)
+
+
+def test_compare_defaults_are_two_variants_by_three_seeds_sequential() -> None:
+    cfg = compose_compare()
+    assert cfg.hydra.sweeper.params == {"loss": "vnet,twinq", "seed": "0,1,2"}
+    assert cfg.env.id == "Hopper-v5"
+    assert cfg.hydra.launcher._target_.endswith("JoblibLauncher")
+    assert cfg.jobs == 1 and cfg.hydra.launcher.n_jobs == 1
+    assert compose_compare("jobs=4").hydra.launcher.n_jobs == 4
+
+
+def test_compare_composes_for_a_slurm_cluster() -> None:
+    cfg = compose_compare(
+        "hydra/launcher=submitit_slurm",
+        "hydra.launcher.partition=gpu",
+        "hydra.launcher.gpus_per_node=1",
+        "hydra.launcher.timeout_min=2880",
+    )
+    assert cfg.hydra.launcher._target_.endswith("submitit_launcher.SlurmLauncher")
+    assert cfg.hydra.launcher.partition == "gpu"
+    assert cfg.hydra.callbacks.report._target_ == "trl_sac.sweep.ReportWhenSweepEnds"
+
+
+def test_a_diverged_job_does_not_end_the_sweep(monkeypatch, capsys) -> None:
+    def diverge(cfg):
+        raise Diverged("loss_qvalue became NaN or infinite in the 40 updates before frame 200")
+
+    monkeypatch.setattr(cli, "train", diverge)
+    assert math.isnan(cli.run(None, keep_going=True))
+    assert capsys.readouterr().err.startswith("trl-sac: diverged: loss_qvalue became NaN")
+    with pytest.raises(SystemExit) as stopped:
+        cli.run(None)
+    assert stopped.value.code == 1
+
+
+def test_the_sweep_report_flags_runs_short_of_their_budget(tmp_path: Path) -> None:
+    make_run(tmp_path, "done", ["seed=0"], {1000: 1.0, 3000: 2.0})
+    make_run(tmp_path, "diverged", ["seed=1"], {1000: 1.0})
+    config = compose_compare(f"hydra.sweep.dir={tmp_path}")
+    with pytest.raises(SystemExit) as stopped:
+        ReportWhenSweepEnds().on_multirun_end(config)
+    assert stopped.value.code == 1
+    assert "1k of 3k" in (tmp_path / "report.md").read_text()
