@@ -22,14 +22,22 @@ def make_env(
     reward_scale: float = 1.0,
     max_episode_steps: int = 1000,
     device: torch.device | str = "cpu",
+    render_size: tuple[int, int] | None = None,
 ) -> TransformedEnv:
     """A seeded gymnasium MuJoCo env whose policy-facing actions lie in [-1, 1].
 
     `episode_reward` sums the env's own reward: RewardSum sits before RewardScaling in
     the chain, so reported returns compare with published numbers while the replay
     buffer stores `reward_scale * reward`.
+
+    With `render_size` (width, height), `env.base_env.render()` returns an RGB frame;
+    nothing is rendered unless it is called. Choose MUJOCO_GL first (trl_sac.rendering).
     """
-    base = GymEnv(env_id, device=device, max_episode_steps=max_episode_steps)
+    rendering = {}
+    if render_size is not None:
+        width, height = render_size
+        rendering = {"render_mode": "rgb_array", "width": width, "height": height}
+    base = GymEnv(env_id, device=device, max_episode_steps=max_episode_steps, **rendering)
     env = TransformedEnv(
         base,
         Compose(
@@ -48,3 +56,8 @@ def make_env(
 
 def observation_size(env: TransformedEnv) -> int:
     return env.observation_spec["observation"].shape[-1]
+
+
+def frames_per_second(env: TransformedEnv) -> float:
+    """The task's real-time frame rate (gymnasium's render_fps: one frame per env step)."""
+    return float(env.base_env._env.unwrapped.metadata.get("render_fps", 30))

@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 CONFIG_FILE = "config.yaml"
 METRICS_DIR = "metrics"
 WEIGHTS_FILE = "weights.pt"
+# Evaluation videos (eval.video=true, python -m trl_sac.evaluate video=true).
+VIDEOS_DIR = "videos"
+# Results of python -m trl_sac.evaluate.
+EVALUATIONS_DIR = "evaluations"
 
 # Keys a resumed run may change: budgets, reporting, where and how fast it runs. Anything else
 # would make the resumed run a different experiment from the one in the snapshot.

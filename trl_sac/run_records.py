@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -111,7 +112,7 @@ def read_run(path: Path) -> RunRecord:
     """Read `path`'s config and metrics; rows cut short by a kill or a live writer are skipped."""
     try:
         config = flatten_config(OmegaConf.load(path / CONFIG_FILE))
-    except (OSError, OmegaConfBaseException) as error:
+    except (OSError, yaml.YAMLError, OmegaConfBaseException) as error:
         raise RunDirError(f"{path / CONFIG_FILE} is unreadable: {error}") from None
     for key in ("env.id", "seed", "collector.total_frames"):
         if key not in config:

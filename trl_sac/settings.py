@@ -12,6 +12,7 @@ from omegaconf import DictConfig
 
 from trl_sac.data import STORAGES
 from trl_sac.errors import ConfigError
+from trl_sac.rendering import choose_gl_backend
 
 # Each logger backend and the module it needs (csv needs nothing beyond the standard library).
 LOGGER_BACKENDS = {"csv": None, "tensorboard": "tensorboard", "wandb": "wandb"}
@@ -49,6 +50,12 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
             f"got {list(cfg.network.hidden_sizes)}"
         )
     check_logger_backend(cfg.logger.backend)
+    if cfg.eval.video:
+        if len(cfg.eval.video_size) != 2 or min(cfg.eval.video_size) <= 0:
+            raise ConfigError(
+                f"eval.video_size must be [width, height], got {list(cfg.eval.video_size)}"
+            )
+        choose_gl_backend()
     device = resolve_device(cfg.device)
     if cfg.cudagraphs and device.type != "cuda":
         raise ConfigError(f"cudagraphs=true needs a CUDA device, and this run is on {device}")

@@ -26,7 +26,7 @@ from trl_sac.guards import check_finite
 from trl_sac.interrupts import StopRequests
 from trl_sac.metrics import MetricsWriter
 from trl_sac.progress import make_progress_bar
-from trl_sac.run_dir import prepare_run_dir, save_weights, saved_weights_frames
+from trl_sac.run_dir import VIDEOS_DIR, prepare_run_dir, save_weights, saved_weights_frames
 from trl_sac.run_lock import RunDirLock
 from trl_sac.run_state import RunState
 from trl_sac.schedule import Every
@@ -87,6 +87,7 @@ def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
         seed=cfg.seed + cfg.eval.seed_offset,
         max_episode_steps=cfg.env.max_episode_steps,
         device=device,
+        render_size=tuple(cfg.eval.video_size) if cfg.eval.video else None,
     )
     agent = make_agent(
         cfg,
@@ -278,11 +279,15 @@ class TrainingLoop:
                     self.agent.actor,
                     episodes=self.cfg.eval.episodes,
                     max_steps=self.cfg.env.max_episode_steps,
+                    video=self.video_path(state.frames) if self.cfg.eval.video else None,
                 )
             metrics = result.metrics()
             self.writer.log(state.frames, metrics)
             state.final_return = metrics["eval/return_mean"]
             progress.set_postfix(eval_return=f"{state.final_return:.1f}")
+
+    def video_path(self, frames: int) -> Path:
+        return Path(self.cfg.run_dir) / VIDEOS_DIR / f"eval-frames{frames:012d}.mp4"
 
     def check_finite(self) -> None:
         try:

@@ -1,0 +1,179 @@
+"""python -m trl_sac.evaluate and evaluation videos, on a tiny trained run."""
+
+from __future__ import annotations
+
+import csv
+import ctypes.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+from trl_sac import rendering, train
+from trl_sac.errors import ConfigError
+from trl_sac.evaluate import EvaluateOptions, evaluate_run, parse_options
+from trl_sac.rendering import RenderingUnavailable, choose_gl_backend
+
+from conftest import REPO, TINY, compose_config
+
+needs_osmesa = pytest.mark.skipif(
+    ctypes.util.find_library("OSMesa") is None and not os.environ.get("CI"),
+    reason="off-screen rendering on a CPU needs the OSMesa library (Debian: libosmesa6)",
+)
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory) -> Path:
+    run_dir = tmp_path_factory.mktemp("evaluate") / "run"
+    train(compose_config("hopper", [*TINY, f"run_dir={run_dir}", "seed=3"]))
+    return run_dir
+
+
+def copy_run(run_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    return copy
+
+
+def last_eval(run_dir: Path) -> dict[str, str]:
+    with (run_dir / "metrics/eval.csv").open() as file:
+        return list(csv.DictReader(file))[-1]
+
+
+def frame_count(video: Path) -> int:
+    return imageio_ffmpeg.count_frames_and_secs(str(video))[0]
+
+
+def evaluate_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "trl_sac.evaluate", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})},
+    )
+
+
+def test_evaluate_reproduces_the_runs_last_evaluation(trained_run: Path, tmp_path: Path) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    evaluation = evaluate_run(run_dir, EvaluateOptions(episodes=1), progress=False)
+    # The run's own evaluation seed and the final weights: the same episode as eval.csv's.
+    assert evaluation.policy.frames == 240 and evaluation.policy.source.name == "weights.pt"
+    assert evaluation.result.returns[0] == pytest.approx(
+        float(last_eval(run_dir)["eval/return_mean"]), rel=1e-6
+    )
+    record = json.loads(evaluation.record.read_text())
+    assert record["frames"] == 240 and record["returns"] == evaluation.result.returns
+
+
+def test_evaluate_runs_the_requested_number_of_complete_episodes(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    evaluation = evaluate_run(run_dir, EvaluateOptions(episodes=4, seed=11), progress=False)
+    assert len(evaluation.result.returns) == len(evaluation.result.lengths) == 4
+    assert all(0 < length <= 50 for length in evaluation.result.lengths)  # max_episode_steps
+    assert evaluation.seed == 11
+
+
+def test_a_running_run_is_evaluated_from_its_newest_snapshot(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    (run_dir / "weights.pt").unlink()  # as while training: snapshots, no final weights yet
+    evaluation = evaluate_run(run_dir, EvaluateOptions(episodes=1), progress=False)
+    assert evaluation.policy.source.name == "snapshot-000000000240"
+    assert evaluation.result.returns[0] == pytest.approx(
+        float(last_eval(run_dir)["eval/return_mean"]), rel=1e-6
+    )
+
+
+def test_corrupt_weights_fall_back_to_the_snapshot(trained_run: Path, tmp_path: Path) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    (run_dir / "weights.pt").write_bytes(b"not a checkpoint")
+    evaluation = evaluate_run(run_dir, EvaluateOptions(episodes=1), progress=False)
+    assert evaluation.policy.source.name.startswith("snapshot-")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda run: shutil.rmtree(run), "does not exist"),
+        (lambda run: (run / "config.yaml").unlink(), "is not a trl-sac run directory"),
+        (lambda run: (run / "config.yaml").write_text("env: [unclosed"), "is unreadable"),
+        (
+            lambda run: [shutil.rmtree(run / "snapshots"), (run / "weights.pt").unlink()],
+            "holds no readable policy (no weights.pt and no snapshot)",
+        ),
+    ],
+    ids=["missing", "no-config", "corrupt-config", "no-weights"],
+)
+def test_a_bad_run_dir_gives_one_line_and_status_2(
+    trained_run: Path, tmp_path: Path, damage, message: str
+) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    damage(run_dir)
+    done = evaluate_cli(str(run_dir), "episodes=1")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+
+
+def test_bad_options_are_refused() -> None:
+    assert parse_options(["episodes=3", "video=true"]) == EvaluateOptions(episodes=3, video=True)
+    for bad in (["episods=3"], ["episodes=0"], ["video=yes"], ["seed=one"], ["episodes"]):
+        with pytest.raises(ConfigError):
+            parse_options(bad)
+
+
+@needs_osmesa
+def test_evaluate_writes_a_video_of_the_first_episode(trained_run: Path, tmp_path: Path) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    done = evaluate_cli(str(run_dir), "episodes=2", "video=true", env={"MUJOCO_GL": ""})
+    assert done.returncode == 0, done.stderr[-2000:]
+    (video,) = (run_dir / "videos").glob("evaluate-*.mp4")
+    assert f"video: {video}" in done.stdout
+    record = json.loads(next((run_dir / "evaluations").glob("*.json")).read_text())
+    # The reset frame, then one frame per step.
+    assert frame_count(video) == record["lengths"][0] + 1
+
+
+@needs_osmesa
+def test_eval_video_records_each_evaluation_during_training(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MUJOCO_GL", "osmesa")
+    run_dir = tmp_path / "run"
+    train(compose_config("hopper", [*TINY, f"run_dir={run_dir}", "eval.video=true"]))
+    videos = sorted((run_dir / "videos").glob("*.mp4"))
+    assert [video.name for video in videos] == [
+        "eval-frames000000000120.mp4",
+        "eval-frames000000000240.mp4",
+    ]
+    with (run_dir / "metrics/eval.csv").open() as file:
+        lengths = [float(row["eval/episode_length_mean"]) for row in csv.DictReader(file)]
+    assert [frame_count(video) for video in videos] == [int(length) + 1 for length in lengths]
+
+
+def test_no_working_renderer_names_the_package_to_install(monkeypatch) -> None:
+    monkeypatch.delenv("MUJOCO_GL", raising=False)
+    monkeypatch.setattr(rendering, "_renders_with", lambda backend: False)
+    with pytest.raises(RenderingUnavailable, match="apt-get install libosmesa6"):
+        choose_gl_backend()
+    monkeypatch.setenv("MUJOCO_GL", "egl")
+    with pytest.raises(RenderingUnavailable, match="MUJOCO_GL=egl: install Debian's libegl1"):
+        choose_gl_backend()
+
+
+def test_training_with_video_fails_before_the_run_dir_when_nothing_renders(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("MUJOCO_GL", raising=False)
+    monkeypatch.setattr(rendering, "_renders_with", lambda backend: False)
+    run_dir = tmp_path / "run"
+    with pytest.raises(RenderingUnavailable):
+        train(compose_config("hopper", [*TINY, f"run_dir={run_dir}", "eval.video=true"]))
+    assert not run_dir.exists()

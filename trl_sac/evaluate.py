@@ -1,0 +1,161 @@
+"""Evaluate a run's newest policy over complete episodes, optionally with a video.
+
+python -m trl_sac.evaluate RUN_DIR [episodes=10] [video=true] [seed=N] [device=cpu]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trl_sac.envs import make_env
+from trl_sac.errors import ConfigError
+from trl_sac.evaluation import EvalResult, evaluate
+from trl_sac.rendering import choose_gl_backend
+from trl_sac.run_dir import EVALUATIONS_DIR, VIDEOS_DIR
+from trl_sac.settings import resolve_device
+from trl_sac.trained_policy import TrainedPolicy, load_trained_policy, read_run_config
+
+USAGE = __doc__.strip().splitlines()[-1]
+
+
+@dataclass(frozen=True)
+class EvaluateOptions:
+    """The command's key=value options; seed None means the run's own evaluation seed."""
+
+    episodes: int = 10
+    video: bool = False
+    seed: int | None = None
+    device: str = "auto"
+    # Video frame size, width x height.
+    width: int = 320
+    height: int = 240
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    policy: TrainedPolicy
+    result: EvalResult
+    seed: int
+    video: Path | None
+    record: Path
+
+
+def evaluate_run(
+    run_dir: Path, options: EvaluateOptions, progress: bool | None = None
+) -> Evaluation:
+    """Evaluate the newest policy of `run_dir` and record the result under `evaluations/`.
+
+    With the default seed, the episodes start from the states of the run's own
+    evaluations, so the return equals eval.csv's at the same frame count.
+    """
+    cfg = read_run_config(run_dir)
+    if options.video:
+        choose_gl_backend()
+    device = resolve_device(options.device)
+    seed = cfg.seed + cfg.eval.seed_offset if options.seed is None else options.seed
+    env = make_env(
+        cfg.env.id,
+        seed=seed,
+        max_episode_steps=cfg.env.max_episode_steps,
+        device=device,
+        render_size=(options.width, options.height) if options.video else None,
+    )
+    policy = load_trained_policy(run_dir, cfg, env, device)
+    video = None
+    if options.video:
+        video = run_dir / VIDEOS_DIR / f"evaluate-frames{policy.frames:012d}-seed{seed}.mp4"
+    result = evaluate(
+        env,
+        policy.actor,
+        episodes=options.episodes,
+        max_steps=cfg.env.max_episode_steps,
+        video=video,
+        progress=progress,
+    )
+    env.close()
+    record = run_dir / EVALUATIONS_DIR / f"frames{policy.frames:012d}-seed{seed}.json"
+    record.parent.mkdir(exist_ok=True)
+    record.write_text(
+        json.dumps(
+            {
+                "frames": policy.frames,
+                "source": str(policy.source),
+                "seed": seed,
+                "returns": result.returns,
+                "lengths": result.lengths,
+                **result.metrics(),
+                "video": str(video) if video else None,
+            },
+            indent=1,
+        )
+    )
+    return Evaluation(policy=policy, result=result, seed=seed, video=video, record=record)
+
+
+def parse_options(pairs: Sequence[str]) -> EvaluateOptions:
+    """key=value pairs onto EvaluateOptions, each checked; a bad one raises ConfigError."""
+    values: dict[str, object] = {}
+    fields = EvaluateOptions.__dataclass_fields__
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or key not in fields:
+            known = ", ".join(fields)
+            raise ConfigError(f"unknown option {pair!r}: options are key=value with key in {known}")
+        values[key] = _parse_value(key, text)
+    options = EvaluateOptions(**values)
+    for name in ("episodes", "width", "height"):
+        if getattr(options, name) <= 0:
+            raise ConfigError(f"{name} must be positive, got {getattr(options, name)}")
+    return options
+
+
+def _parse_value(key: str, text: str) -> object:
+    if key == "device":
+        return text
+    if key == "video":
+        if text.lower() not in ("true", "false"):
+            raise ConfigError(f"video must be true or false, got {text!r}")
+        return text.lower() == "true"
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, got {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(f"usage: {USAGE}\n")
+        return 0 if args else 2
+    try:
+        options = parse_options(args[1:])
+        evaluation = evaluate_run(Path(args[0]), options)
+    except ConfigError as error:
+        sys.stderr.write(f"trl-sac: error: {error}\n")
+        return 2
+    sys.stdout.write(summary_text(evaluation) + "\n")
+    return 0
+
+
+def summary_text(evaluation: Evaluation) -> str:
+    metrics = evaluation.result.metrics()
+    episodes = len(evaluation.result.returns)
+    lines = [
+        f"return {metrics['eval/return_mean']:.1f} ± {metrics['eval/return_std']:.1f} over "
+        f"{episodes} episodes (min {metrics['eval/return_min']:.1f}, "
+        f"max {metrics['eval/return_max']:.1f}, mean length "
+        f"{metrics['eval/episode_length_mean']:.0f}); policy at {evaluation.policy.frames} "
+        f"frames from {evaluation.policy.source}, eval seed {evaluation.seed}",
+        f"results: {evaluation.record}",
+    ]
+    if evaluation.video is not None:
+        lines.append(f"video: {evaluation.video}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
