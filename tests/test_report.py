@@ -218,6 +218,13 @@ def test_cli_bad_paths_give_one_line(tmp_path: Path, make_bad, message: str) -> 
     assert done.stderr.count("\n") == 1 and message in done.stderr
 
 
+def test_a_corrupt_config_is_named(tmp_path: Path) -> None:
+    run_dir = make_run(tmp_path, "bad", ["seed=0"], {1000: 10.0})
+    (run_dir / "config.yaml").write_text("env: [unclosed")
+    with pytest.raises(RunDirError, match="config.yaml is unreadable"):
+        read_run(run_dir)
+
+
 def test_corrupt_metrics_are_named(tmp_path: Path) -> None:
     run_dir = make_run(tmp_path, "bad", ["seed=0"], {1000: 10.0})
     (run_dir / "metrics/eval.csv").write_text("frames,eval/return_mean\n1000,abc\n")
