@@ -8,13 +8,12 @@ python recipes/compare.py jobs=2 progress=false                # runs in paralle
 import hydra
 from omegaconf import DictConfig
 
-from trl_sac import run
+from trl_sac.sweep import run_sweep_job
 
 
 @hydra.main(version_base="1.3", config_path="pkg://trl_sac.conf", config_name="compare")
 def main(cfg: DictConfig) -> None:
-    # A diverged seed ends its own run, not the comparison: the report shows it unfinished.
-    run(cfg, keep_going=True)
+    run_sweep_job(cfg)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from hydra import compose, initialize_config_module
 
 from trl_sac import cli
 from trl_sac.errors import Diverged
+from trl_sac.run_dir import RESUMABLE_CHANGES
 from trl_sac.sweep import ReportWhenSweepEnds
 
 from conftest import TINY, run_recipe
@@ -26,7 +27,7 @@ def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
     done = compare(sweep_dir, "seed=0,1")
     assert done.returncode == 0, done.stderr[-3000:]
 
-    run_dirs = sorted(path.parent.name for path in sweep_dir.glob("*/weights.pt"))
+    run_dirs = sorted(path.parent.name for path in sweep_dir.glob("Hopper-v5/*/weights.pt"))
     assert len(run_dirs) == 4
     assert {re.search(r"loss=\w+", name)[0] for name in run_dirs} == {"loss=twinq", "loss=vnet"}
     report = (sweep_dir / "report.md").read_text()
@@ -34,11 +35,13 @@ def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
     assert (sweep_dir / "eval_return.png").stat().st_size > 10_000
     assert "report for" in done.stdout + done.stderr
 
-    # The same command again finds every run complete and rewrites the same report.
-    again = compare(sweep_dir, "seed=0,1")
+    # Again, in parallel and with other report budgets: every run is found complete, the
+    # report is rewritten.
+    again = compare(sweep_dir, "seed=0,1", "jobs=2", "report.budgets=[240]")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "already complete" in again.stdout + again.stderr
-    assert len(list(sweep_dir.glob("*/weights.pt"))) == 4
+    assert len(list(sweep_dir.glob("Hopper-v5/*/weights.pt"))) == 4
+    assert "return @ 240 |" in (sweep_dir / "report.md").read_text()
 
 
 def test_compare_sweeps_any_key(tmp_path: Path) -> None:
@@ -48,6 +51,18 @@ def test_compare_sweeps_any_key(tmp_path: Path) -> None:
     report = (sweep_dir / "report.md").read_text()
     assert "| target_update=hard | 1 |" in report and "| target_update=soft | 1 |" in report
     assert "loss=vnet" not in report
+
+
+def test_a_failed_run_does_not_end_the_sweep(tmp_path: Path) -> None:
+    sweep_dir = tmp_path / "sweep"
+    done = compare(sweep_dir, "loss=twinq", "seed=0", "optim.lr=-1,0.0003")
+    assert done.returncode == 1
+    assert "trl-sac: error: optim.lr must be positive, got -1" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    # The other run went on and is in the report; the failure is on record.
+    assert len(list(sweep_dir.glob("Hopper-v5/*/weights.pt"))) == 1
+    assert "| Hopper-v5 | 1 runs" not in (sweep_dir / "report.md").read_text()
+    assert "optim.lr must be positive" in (sweep_dir / "failures.log").read_text()
 
 
 def compose_compare(*overrides: str):
@@ -76,16 +91,27 @@ def test_compare_composes_for_a_slurm_cluster() -> None:
     assert cfg.hydra.callbacks.report._target_ == "trl_sac.sweep.ReportWhenSweepEnds"
 
 
-def test_a_diverged_job_does_not_end_the_sweep(monkeypatch, capsys) -> None:
+def test_a_diverged_run_in_a_sweep_is_handed_on(monkeypatch, capsys) -> None:
     def diverge(cfg):
         raise Diverged("loss_qvalue became NaN or infinite in the 40 updates before frame 200")
 
     monkeypatch.setattr(cli, "train", diverge)
-    assert math.isnan(cli.run(None, keep_going=True))
+    noted = []
+    assert math.isnan(cli.run(None, on_failure=lambda *failure: noted.append(failure)))
+    assert noted == [
+        ("diverged", "loss_qvalue became NaN or infinite in the 40 updates before frame 200")
+    ]
     assert capsys.readouterr().err.startswith("trl-sac: diverged: loss_qvalue became NaN")
     with pytest.raises(SystemExit) as stopped:
         cli.run(None)
     assert stopped.value.code == 1
+
+
+def test_run_dir_names_leave_out_only_keys_that_keep_the_experiment() -> None:
+    excluded = compose_compare().hydra.job.config.override_dirname.exclude_keys
+    # The task is in the path already; every other excluded key may change on resume.
+    for key in set(excluded) - {"env", "env.id"}:
+        assert key.startswith(RESUMABLE_CHANGES), key
 
 
 def test_the_sweep_report_flags_runs_short_of_their_budget(tmp_path: Path) -> None:

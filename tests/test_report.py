@@ -33,7 +33,7 @@ def make_run(
     """A run dir as training leaves it: config.yaml and metrics/{eval,time,train}.csv."""
     run_dir = root / name
     cfg = compose_config(
-        config_name, [*overrides, f"collector.total_frames={total_frames}", f"run_dir={run_dir}"]
+        config_name, [*overrides, f"collector.total_frames={total_frames}", f"run_dir='{run_dir}'"]
     )
     (run_dir / "metrics").mkdir(parents=True)
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
@@ -91,7 +91,7 @@ def test_report_gives_the_known_table(sweep: Path, tmp_path: Path) -> None:
     assert vnet.frames_to_threshold.count == 0
     # The unfinished run counts with its latest evaluation, and not at budgets it has not reached.
     assert twinq.final_return.mean == 2500.0
-    assert twinq.unfinished == 1
+    assert twinq.short == "1 unfinished"
     assert twinq.final_frames == (2000, 3000)
     assert twinq.at_budgets[3000].count == 1 and twinq.at_budgets[3000].mean == 4000.0
     assert twinq.at_budgets[2000].mean == 2450.0
@@ -162,11 +162,40 @@ def test_any_swept_key_names_its_variants(tmp_path: Path) -> None:
 def test_a_run_in_progress_is_read_up_to_its_last_complete_row(tmp_path: Path) -> None:
     run_dir = make_run(tmp_path, "live", ["seed=0"], {1000: 10.0, 2000: 20.0})
     with (run_dir / "metrics/eval.csv").open("a") as file:
-        file.write("3000,30.5")  # a row the writer has not finished
+        file.write("3000,30.5,1.0")  # a row the writer has not finished: 1.0 may be 1.05
     run = read_run(run_dir)
     assert run.eval_frames == (1000, 2000)
     assert run.final_return == 20.0
     assert not run.finished
+
+
+def test_the_same_experiment_twice_counts_once(tmp_path: Path) -> None:
+    # compare.py run once with loss swept, once with target_update swept: the twinq-soft
+    # runs exist under two directory names.
+    make_run(tmp_path, "loss=twinq,seed=0", ["seed=0"], {1000: 10.0, 2000: 20.0})
+    make_run(tmp_path, "loss=twinq,seed=0,target_update=soft", ["seed=0"], {1000: 10.0})
+    make_run(tmp_path, "loss=twinq,seed=1", ["seed=1"], {1000: 30.0, 2000: 40.0})
+    report = build_report([tmp_path], tmp_path / "out", progress=False)
+    (summary,) = report.tasks[0].summaries
+    assert [run.path.name for run in summary.variant.runs] == [
+        "loss=twinq,seed=0",
+        "loss=twinq,seed=1",
+    ]
+    assert [run.path.name for run in summary.variant.duplicates] == [
+        "loss=twinq,seed=0,target_update=soft"
+    ]
+    assert summary.final_return.mean == 30.0
+    assert "Left out as repeats" in report.markdown_path.read_text()
+
+
+def test_a_diverged_run_is_told_apart_from_a_running_one(tmp_path: Path) -> None:
+    diverged = make_run(tmp_path, "diverged", ["seed=0"], {1000: 10.0})
+    with (diverged / "metrics/train.csv").open("a") as file:
+        file.write("1200,nan\n")
+    running = make_run(tmp_path, "running", ["seed=1"], {1000: 10.0})
+    assert (read_run(diverged).status, read_run(running).status) == ("diverged", "unfinished")
+    report = build_report([tmp_path], tmp_path / "out", progress=False)
+    assert "(1 diverged, 1 unfinished)" in report.table()
 
 
 def test_runs_moved_aside_by_restart_are_left_out(tmp_path: Path) -> None:

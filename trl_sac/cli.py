@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from omegaconf import DictConfig
@@ -12,29 +14,47 @@ from omegaconf.errors import OmegaConfBaseException
 from trl_sac.errors import ConfigError, Diverged, Interrupted
 from trl_sac.train import train
 
+log = logging.getLogger(__name__)
 
-def run(cfg: DictConfig, *, keep_going: bool = False) -> float:
+# Told (label, one-line message) when a run of a sweep fails.
+FailureHandler = Callable[[str, str], None]
+
+
+def run(cfg: DictConfig, *, on_failure: FailureHandler | None = None) -> float:
     """Train with `cfg`. Whatever ends a run early ends it with one line on stderr:
 
     bad input exits 2, a diverged run 1, and SIGINT/SIGTERM 128 + the signal number
     after the snapshot that the next run of the same command resumes from.
-    With `keep_going` (one job of a sweep), a diverged run returns NaN after its line
-    instead, so the sweep goes on to its other runs.
+    With `on_failure` (a job of a sweep), a run that fails for any reason but a stop
+    request is handed to it after its line and returns NaN: the sweep goes on.
     """
     try:
         return train(cfg)
-    except (ConfigError, OmegaConfBaseException) as error:
-        _fail("error", error, status=2)
-    except Diverged as error:
-        if not keep_going:
-            _fail("diverged", error, status=1)
-        _say("diverged", error)
-        return math.nan
     except Interrupted as error:
         _fail(error.signal_name, error, status=error.exit_status)
     except KeyboardInterrupt:
         sys.stderr.write("trl-sac: SIGINT: stopped at once, without a snapshot\n")
         raise SystemExit(130) from None
+    except Exception as error:
+        label, status = _describe(error)
+        if on_failure is None:
+            if status is None:
+                raise
+            _fail(label, error, status=status)
+        if status is None:  # unexpected: keep the traceback in the job's log
+            log.error("the run failed", exc_info=True)
+        _say(label, error)
+        on_failure(label, _first_line(error))
+        return math.nan
+
+
+def _describe(error: Exception) -> tuple[str, int | None]:
+    """The label and exit status of a known failure; None for an unexpected one."""
+    if isinstance(error, (ConfigError, OmegaConfBaseException)):
+        return "error", 2
+    if isinstance(error, Diverged):
+        return "diverged", 1
+    return "failed", None
 
 
 def _fail(label: str, error: BaseException, *, status: int) -> NoReturn:
@@ -43,5 +63,8 @@ def _fail(label: str, error: BaseException, *, status: int) -> NoReturn:
 
 
 def _say(label: str, error: BaseException) -> None:
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    sys.stderr.write(f"trl-sac: {label}: {message}\n")
+    sys.stderr.write(f"trl-sac: {label}: {_first_line(error)}\n")
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

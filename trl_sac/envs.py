@@ -60,4 +60,4 @@ def observation_size(env: TransformedEnv) -> int:
 
 def frames_per_second(env: TransformedEnv) -> float:
     """The task's real-time frame rate (gymnasium's render_fps: one frame per env step)."""
-    return float(env.base_env._env.unwrapped.metadata.get("render_fps", 30))
+    return float(env.base_env.metadata.get("render_fps", 30))

@@ -13,6 +13,10 @@ class SnapshotError(ConfigError):
     """A run directory whose snapshots cannot be used (corrupt, or from another config)."""
 
 
+class RunDirError(ConfigError):
+    """A path that is not a run directory, or one whose files cannot be read."""
+
+
 class Diverged(RuntimeError):
     """A loss or parameter became NaN or infinite; the last good snapshot is kept."""
 

@@ -1,6 +1,7 @@
 """Evaluate a run's newest policy over complete episodes, optionally with a video.
 
-python -m trl_sac.evaluate RUN_DIR [episodes=10] [video=true] [seed=N] [device=cpu]
+python -m trl_sac.evaluate RUN_DIR [episodes=N] [video=true] [seed=N] [device=D]
+                                   [width=W] [height=H]
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from omegaconf.errors import OmegaConfBaseException
+
 from trl_sac.envs import make_env
 from trl_sac.errors import ConfigError
 from trl_sac.evaluation import EvalResult, evaluate
@@ -19,20 +22,20 @@ from trl_sac.run_dir import EVALUATIONS_DIR, VIDEOS_DIR
 from trl_sac.settings import resolve_device
 from trl_sac.trained_policy import TrainedPolicy, load_trained_policy, read_run_config
 
-USAGE = __doc__.strip().splitlines()[-1]
+USAGE = "\n".join(__doc__.strip().splitlines()[2:])
 
 
 @dataclass(frozen=True)
 class EvaluateOptions:
-    """The command's key=value options; seed None means the run's own evaluation seed."""
+    """The command's key=value options. None takes the run's own setting: its eval.episodes,
+    its evaluation seed, its eval.video_size."""
 
-    episodes: int = 10
+    episodes: int | None = None
     video: bool = False
     seed: int | None = None
     device: str = "auto"
-    # Video frame size, width x height.
-    width: int = 320
-    height: int = 240
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,13 @@ def evaluate_run(
         choose_gl_backend()
     device = resolve_device(options.device)
     seed = cfg.seed + cfg.eval.seed_offset if options.seed is None else options.seed
+    width, height = cfg.eval.get("video_size", (320, 240))
     env = make_env(
         cfg.env.id,
         seed=seed,
         max_episode_steps=cfg.env.max_episode_steps,
         device=device,
-        render_size=(options.width, options.height) if options.video else None,
+        render_size=(options.width or width, options.height or height) if options.video else None,
     )
     policy = load_trained_policy(run_dir, cfg, env, device)
     video = None
@@ -71,7 +75,7 @@ def evaluate_run(
     result = evaluate(
         env,
         policy.actor,
-        episodes=options.episodes,
+        episodes=options.episodes or cfg.eval.episodes,
         max_steps=cfg.env.max_episode_steps,
         video=video,
         progress=progress,
@@ -108,7 +112,7 @@ def parse_options(pairs: Sequence[str]) -> EvaluateOptions:
         values[key] = _parse_value(key, text)
     options = EvaluateOptions(**values)
     for name in ("episodes", "width", "height"):
-        if getattr(options, name) <= 0:
+        if getattr(options, name) is not None and getattr(options, name) <= 0:
             raise ConfigError(f"{name} must be positive, got {getattr(options, name)}")
     return options
 
@@ -134,8 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = parse_options(args[1:])
         evaluation = evaluate_run(Path(args[0]), options)
-    except ConfigError as error:
-        sys.stderr.write(f"trl-sac: error: {error}\n")
+    except (ConfigError, OmegaConfBaseException, OSError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        sys.stderr.write(f"trl-sac: error: {message}\n")
         return 2
     sys.stdout.write(summary_text(evaluation) + "\n")
     return 0

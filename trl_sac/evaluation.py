@@ -13,6 +13,7 @@ from torchrl.envs.utils import ExplorationType, set_exploration_type
 from tqdm.auto import tqdm
 
 from trl_sac.envs import frames_per_second
+from trl_sac.progress import bar_disabled
 from trl_sac.video import Mp4Writer
 
 
@@ -49,7 +50,7 @@ def evaluate(
     """
     returns, lengths = [], []
     with torch.no_grad(), set_exploration_type(ExplorationType.DETERMINISTIC):
-        for index in tqdm(range(episodes), desc="episodes", disable=_off(progress)):
+        for index in tqdm(range(episodes), desc="episodes", disable=bar_disabled(progress)):
             if index == 0 and video is not None:
                 episode = _recorded_rollout(env, policy, max_steps, video)
             else:
@@ -75,7 +76,3 @@ def _recorded_rollout(
         episode = env.rollout(max_steps, act, break_when_any_done=True)
         writer.add(render())
     return episode
-
-
-def _off(progress: bool | None) -> bool | None:
-    return None if progress is None else not progress

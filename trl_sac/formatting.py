@@ -6,10 +6,11 @@ import math
 
 
 def frames_text(frames: int) -> str:
-    """1000000 -> "1M", 25000 -> "25k", 12500 -> "12.5k", 999 -> "999"."""
+    """1000000 -> "1M", 25000 -> "25k", 12500 -> "12.5k", 999500 -> "1M", 999 -> "999"."""
     for unit, size in (("M", 1_000_000), ("k", 1_000)):
-        if abs(frames) >= size:
-            return f"{frames / size:.3g}{unit}"
+        scaled = float(f"{frames / size:.3g}")
+        if abs(scaled) >= 1:
+            return f"{scaled:g}{unit}"
     return str(frames)
 
 

@@ -23,6 +23,10 @@ class Variant:
     label: str
     settings: dict[str, Any]
     runs: tuple[RunRecord, ...]
+    # Runs of the same settings and seed as a kept run (started under another directory
+    # name): the same experiment again, left out of the figures. The run with the most
+    # frames is kept.
+    duplicates: tuple[RunRecord, ...] = ()
 
 
 def group_runs(runs: Sequence[RunRecord]) -> list[Variant]:
@@ -40,9 +44,23 @@ def group_runs(runs: Sequence[RunRecord]) -> list[Variant]:
     for members in by_settings.values():
         settings = {key: members[0].config.get(key) for key in label_keys}
         label = _label(settings) or _default_label(members[0])
-        ordered = tuple(sorted(members, key=lambda run: (run.seed, str(run.path))))
-        variants.append(Variant(label=label, settings=settings, runs=ordered))
+        kept, duplicates = _one_run_per_seed(members)
+        variants.append(Variant(label, settings, kept, duplicates))
     return sorted(variants, key=lambda variant: variant.label)
+
+
+def _one_run_per_seed(
+    runs: list[RunRecord],
+) -> tuple[tuple[RunRecord, ...], tuple[RunRecord, ...]]:
+    by_seed: dict[int, list[RunRecord]] = {}
+    for run in runs:
+        by_seed.setdefault(run.seed, []).append(run)
+    kept, duplicates = [], []
+    for seed in sorted(by_seed):
+        first, *others = sorted(by_seed[seed], key=lambda run: (-run.frames, str(run.path)))
+        kept.append(first)
+        duplicates.extend(others)
+    return tuple(kept), tuple(duplicates)
 
 
 def _experiment_keys(run: RunRecord) -> set[str]:

@@ -33,7 +33,15 @@ def plot_curves(
         for label, curve, seeds in lines:
             low = [mean - std for mean, std in zip(curve.mean, curve.std, strict=True)]
             high = [mean + std for mean, std in zip(curve.mean, curve.std, strict=True)]
-            (line,) = axes.plot(curve.frames, curve.mean, label=f"{label} ({_seeds(seeds)})")
+            # Solid where every run contributes, dashed where only some have got so far.
+            (line,) = axes.plot(curve.frames, curve.mean, linestyle="--", linewidth=1)
+            complete = [
+                mean if runs == seeds else math.nan
+                for mean, runs in zip(curve.mean, curve.runs, strict=True)
+            ]
+            axes.plot(
+                curve.frames, complete, color=line.get_color(), label=f"{label} ({_seeds(seeds)})"
+            )
             axes.fill_between(curve.frames, low, high, color=line.get_color(), alpha=0.2)
         threshold = (thresholds or {}).get(env_id)
         if threshold is not None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from tqdm.auto import tqdm
 
 
+def bar_disabled(progress: bool | None) -> bool | None:
+    """tqdm's `disable` for a progress switch: None shows a bar only on a terminal."""
+    return None if progress is None else not progress
+
+
 def make_progress_bar(total_frames: int, *, enabled: bool) -> tqdm:
     return tqdm(
         total=total_frames,

@@ -60,8 +60,7 @@ def choose_gl_backend() -> str:
 
 @functools.cache
 def _renders_with(backend: str) -> bool:
-    environment = {key: value for key, value in os.environ.items() if key != "PYOPENGL_PLATFORM"}
-    environment["MUJOCO_GL"] = backend
+    environment = {**os.environ, "MUJOCO_GL": backend}
     try:
         probe = subprocess.run(
             [sys.executable, "-c", _PROBE, backend],

@@ -19,6 +19,7 @@ from trl_sac.errors import ConfigError
 from trl_sac.formatting import duration_text, frames_text, spread_text
 from trl_sac.grouping import group_runs
 from trl_sac.plots import plot_curves
+from trl_sac.progress import bar_disabled
 from trl_sac.run_records import RunRecord, find_run_dirs, read_run
 from trl_sac.summary import Spread, VariantSummary, curve, default_budgets, summarize
 
@@ -61,7 +62,10 @@ def build_report(
     `budgets` to four evenly spaced evaluation points.
     """
     run_dirs = find_run_dirs(paths)
-    runs = [read_run(path) for path in tqdm(run_dirs, desc="reading runs", disable=_off(progress))]
+    runs = [
+        read_run(path)
+        for path in tqdm(run_dirs, desc="reading runs", disable=bar_disabled(progress))
+    ]
     tasks = []
     for env_id in sorted({run.env_id for run in runs}):
         task_runs = [run for run in runs if run.env_id == env_id]
@@ -117,6 +121,20 @@ def report_markdown(report: Report, paths: Sequence[Path], caption: str = "") ->
     for task in report.tasks:
         lines += [f"## {task.env_id}", "", task_table(task), ""]
     lines += [_EXPLANATION, "", "## Runs", "", runs_table(report.tasks), ""]
+    duplicates = [
+        f"- `{run.path}` (seed {run.seed} of {summary.variant.label} again)"
+        for task in report.tasks
+        for summary in task.summaries
+        for run in summary.variant.duplicates
+    ]
+    if duplicates:
+        lines += [
+            "Left out as repeats of a run above with the same settings and seed "
+            "(the run with the most frames is kept):",
+            "",
+            *duplicates,
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -131,8 +149,8 @@ def task_table(task: TaskReport) -> str:
         seeds = len(summary.variant.runs)
         low, high = summary.final_frames
         frames = frames_text(high) if low == high else f"{frames_text(low)}–{frames_text(high)}"
-        if summary.unfinished:
-            frames += f" ({summary.unfinished} unfinished)"
+        if summary.short:
+            frames += f" ({summary.short})"
         row = [summary.variant.label, str(seeds), frames, _spread(summary.final_return, seeds)]
         row += [_spread(summary.at_budgets[budget], seeds) for budget in task.budgets]
         if task.threshold is not None:
@@ -153,7 +171,7 @@ def runs_table(tasks: Sequence[TaskReport]) -> str:
             for run in summary.variant.runs:
                 frames = frames_text(run.frames)
                 if not run.finished:
-                    frames += f" of {frames_text(run.total_frames)}"
+                    frames += f" of {frames_text(run.total_frames)}, {run.status}"
                 rows.append(
                     [
                         run.env_id,
@@ -177,7 +195,7 @@ the n runs. *frames to X* is the first evaluation whose mean return reaches X (b
 gymnasium's reward threshold for the task), over the runs that reached it. *wall time* and
 *env steps/s* include collection, updates and evaluation. The figure shows the same
 evaluations: a line per variant for the mean over seeds, a band for ± one standard
-deviation."""
+deviation; the line is dashed where only some of the variant's runs have got so far."""
 
 
 def _frames_spread(spread: Spread, of: int) -> str:
@@ -191,11 +209,6 @@ def _frames_spread(spread: Spread, of: int) -> str:
 
 def _spread(spread: Spread, of: int) -> str:
     return spread_text(spread.mean, spread.std, spread.count, of)
-
-
-def _off(progress: bool | None) -> bool | None:
-    # tqdm's disable=None: show the bar only on a terminal.
-    return None if progress is None else not progress
 
 
 def parse_frames(text: str) -> int:
@@ -245,8 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             threshold=args.threshold,
             progress=False if args.no_progress else None,
         )
-    except ConfigError as error:
-        sys.stderr.write(f"trl-sac: error: {error}\n")
+    except (ConfigError, OSError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        sys.stderr.write(f"trl-sac: error: {message}\n")
         return 2
     sys.stdout.write(f"{report.table()}\n\n{report.markdown_path}\n{report.figure_path}\n")
     return 0

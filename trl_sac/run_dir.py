@@ -37,6 +37,10 @@ RESUMABLE_CHANGES = (
     "eval.",
     "logger.",
     "snapshot.",
+    # A comparison's bookkeeping (recipes/compare.py): parallelism, its name, its report.
+    "jobs",
+    "name",
+    "report.",
 )
 
 

@@ -14,15 +14,11 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from trl_sac.errors import ConfigError
+from trl_sac.errors import RunDirError
 from trl_sac.run_dir import CONFIG_FILE, METRICS_DIR, flatten_config
 
 # Runs that `restart=true` moved aside are history, not part of an experiment.
 REPLACED_MARK = ".replaced-"
-
-
-class RunDirError(ConfigError):
-    """A path that is not a run directory, or one whose files cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +32,8 @@ class RunRecord:
     frames: int
     elapsed_s: float
     timed_frames: int
+    # A loss logged as NaN or infinite: the run stopped on its non-finite guard.
+    diverged: bool = False
 
     @property
     def env_id(self) -> str:
@@ -52,6 +50,12 @@ class RunRecord:
     @property
     def finished(self) -> bool:
         return self.frames >= self.total_frames
+
+    @property
+    def status(self) -> str:
+        if self.finished:
+            return "finished"
+        return "diverged" if self.diverged else "unfinished"
 
     @property
     def final_return(self) -> float:
@@ -131,6 +135,7 @@ def read_run(path: Path) -> RunRecord:
         frames=max((int(row["frames"]) for row in last_rows), default=0),
         elapsed_s=times[-1].get("time/elapsed_s", math.nan) if times else math.nan,
         timed_frames=int(times[-1]["frames"]) if times else 0,
+        diverged=_logs_non_finite(metrics / "train.csv"),
     )
 
 
@@ -160,6 +165,18 @@ def read_rows(path: Path) -> list[dict[str, float]]:
     except ValueError as error:
         raise RunDirError(f"{path} holds a value that is not a number: {error}") from None
     return sorted(rows, key=lambda row: row["frames"])
+
+
+def _logs_non_finite(path: Path) -> bool:
+    """Whether a logged value is NaN or infinite (a blank cell is a value not logged)."""
+    if not path.exists():
+        return False
+    with path.open(newline="") as file:
+        return any(
+            cell.strip().lower() in ("nan", "inf", "-inf")
+            for row in csv.reader(file)
+            for cell in row
+        )
 
 
 def _number(cell: str) -> float:

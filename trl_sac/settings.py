@@ -12,7 +12,6 @@ from omegaconf import DictConfig
 
 from trl_sac.data import STORAGES
 from trl_sac.errors import ConfigError
-from trl_sac.rendering import choose_gl_backend
 
 # Each logger backend and the module it needs (csv needs nothing beyond the standard library).
 LOGGER_BACKENDS = {"csv": None, "tensorboard": "tensorboard", "wandb": "wandb"}
@@ -55,7 +54,6 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
             raise ConfigError(
                 f"eval.video_size must be [width, height], got {list(cfg.eval.video_size)}"
             )
-        choose_gl_backend()
     device = resolve_device(cfg.device)
     if cfg.cudagraphs and device.type != "cuda":
         raise ConfigError(f"cudagraphs=true needs a CUDA device, and this run is on {device}")

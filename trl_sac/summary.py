@@ -60,7 +60,8 @@ class VariantSummary:
     variant: Variant
     final_return: Spread
     final_frames: tuple[int, int]
-    unfinished: int
+    # "1 diverged, 1 unfinished" for runs short of their budget; empty when all finished.
+    short: str
     at_budgets: dict[int, Spread]
     threshold: float | None
     frames_to_threshold: Spread
@@ -75,7 +76,11 @@ def summarize(variant: Variant, budgets: Sequence[int], threshold: float | None)
         variant=variant,
         final_return=Spread.of([run.final_return for run in runs]),
         final_frames=(min(run.frames for run in runs), max(run.frames for run in runs)),
-        unfinished=sum(not run.finished for run in runs),
+        short=", ".join(
+            f"{count} {status}"
+            for status in ("diverged", "unfinished")
+            if (count := sum(run.status == status for run in runs))
+        ),
         at_budgets={
             budget: Spread.of([run.return_at(budget) for run in runs]) for budget in budgets
         },

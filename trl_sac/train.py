@@ -26,6 +26,7 @@ from trl_sac.guards import check_finite
 from trl_sac.interrupts import StopRequests
 from trl_sac.metrics import MetricsWriter
 from trl_sac.progress import make_progress_bar
+from trl_sac.rendering import choose_gl_backend
 from trl_sac.run_dir import VIDEOS_DIR, prepare_run_dir, save_weights, saved_weights_frames
 from trl_sac.run_lock import RunDirLock
 from trl_sac.run_state import RunState
@@ -73,6 +74,8 @@ def train(cfg: DictConfig) -> float:
     On a run directory that holds a run, continue it from its newest snapshot.
     """
     settings = resolve_settings(cfg)
+    if cfg.eval.video:
+        choose_gl_backend()  # before the run dir is touched: no renderer, no run
     with RunDirLock(Path(cfg.run_dir)):
         return _train_locked(cfg, settings)
 

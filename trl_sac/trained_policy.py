@@ -16,8 +16,8 @@ from torchrl.modules import ProbabilisticActor
 from trl_sac import integrity
 from trl_sac.agent import make_agent
 from trl_sac.envs import observation_size
+from trl_sac.errors import RunDirError
 from trl_sac.run_dir import CONFIG_FILE, WEIGHTS_FILE
-from trl_sac.run_records import RunDirError
 from trl_sac.snapshots import snapshot_paths
 
 
@@ -37,7 +37,8 @@ def read_run_config(run_dir: Path) -> DictConfig:
         raise RunDirError(f"{run_dir} is not a trl-sac run directory (no {CONFIG_FILE})")
     try:
         cfg = OmegaConf.load(path)
-        cfg.env.id, cfg.network.hidden_sizes  # noqa: B018  (fails on a config of another kind)
+        # Fails on a config of another kind, or of a trl-sac too old to read.
+        cfg.env.id, cfg.network.hidden_sizes, cfg.seed, cfg.eval.seed_offset  # noqa: B018
     except (OSError, yaml.YAMLError, OmegaConfBaseException, AttributeError, ValueError) as error:
         raise RunDirError(f"{path} is unreadable: {str(error).splitlines()[0]}") from None
     return cfg

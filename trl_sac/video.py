@@ -5,9 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
-# TorchRL's own mp4 writer (CSVLogger, VideoRecorder) needs torchcodec and the system's
-# FFmpeg libraries; imageio-ffmpeg ships its own ffmpeg binary, so pip alone is enough.
-import imageio_ffmpeg
 import numpy as np
 
 
@@ -28,6 +25,10 @@ class Mp4Writer:
     def add(self, frame: np.ndarray) -> None:
         """Append one (height, width, 3) uint8 RGB frame."""
         if self._encoder is None:
+            # TorchRL's own mp4 writer (CSVLogger, VideoRecorder) needs torchcodec and the
+            # system's FFmpeg libraries; imageio-ffmpeg ships its own ffmpeg binary.
+            import imageio_ffmpeg
+
             height, width = frame.shape[:2]
             self._encoder = imageio_ffmpeg.write_frames(
                 str(self._partial),
