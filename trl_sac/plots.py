@@ -45,7 +45,7 @@ def plot_curves(
             axes.fill_between(curve.frames, low, high, color=line.get_color(), alpha=0.2)
         threshold = (thresholds or {}).get(env_id)
         if threshold is not None:
-            axes.axhline(threshold, color="grey", linestyle=":", linewidth=1)
+            _mark_threshold(axes, threshold)
         axes.set_title(env_id)
         axes.set_xlabel("env frames")
         axes.set_ylabel("eval return")
@@ -62,6 +62,25 @@ def plot_curves(
     figure.savefig(partial, format="png")
     partial.replace(path)
     return path
+
+
+def _mark_threshold(axes, threshold: float) -> None:
+    """A dotted line at the threshold, or a note when it lies far above the curves (a short
+    budget), so that it does not squash them."""
+    low, high = axes.get_ylim()
+    if threshold <= high + 0.25 * (high - low):
+        axes.axhline(threshold, color="grey", linestyle=":", linewidth=1)
+    else:
+        axes.text(
+            0.99,
+            0.99,
+            f"threshold {threshold:g}: above",
+            transform=axes.transAxes,
+            ha="right",
+            va="top",
+            fontsize="small",
+            color="grey",
+        )
 
 
 def _seeds(count: int) -> str:
