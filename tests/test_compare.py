@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_module
 from trl_sac import cli
 from trl_sac.errors import Diverged
 from trl_sac.run_dir import RESUMABLE_CHANGES
-from trl_sac.sweep import ReportWhenSweepEnds
+from trl_sac.sweep import FAILURES_FILE, ReportWhenSweepEnds
 
 from conftest import TINY, run_recipe
 from test_report import make_run
@@ -61,7 +61,8 @@ def test_a_failed_run_does_not_end_the_sweep(tmp_path: Path) -> None:
     assert "Traceback" not in done.stdout + done.stderr
     # The other run went on and is in the report; the failure is on record.
     assert len(list(sweep_dir.glob("Hopper-v5/*/weights.pt"))) == 1
-    assert "| Hopper-v5 | 1 runs" not in (sweep_dir / "report.md").read_text()
+    report = (sweep_dir / "report.md").read_text()
+    assert report.startswith("# trl-sac report\n\n1 runs,") and report.count("| Hopper-v5 |") == 1
     assert "optim.lr must be positive" in (sweep_dir / "failures.log").read_text()
 
 
@@ -116,9 +117,27 @@ def test_run_dir_names_leave_out_only_keys_that_keep_the_experiment() -> None:
 
 def test_the_sweep_report_flags_runs_short_of_their_budget(tmp_path: Path) -> None:
     make_run(tmp_path, "done", ["seed=0"], {1000: 1.0, 3000: 2.0})
-    make_run(tmp_path, "diverged", ["seed=1"], {1000: 1.0})
+    make_run(tmp_path, "short", ["seed=1"], {1000: 1.0})
     config = compose_compare(f"hydra.sweep.dir={tmp_path}")
     with pytest.raises(SystemExit) as stopped:
         ReportWhenSweepEnds().on_multirun_end(config)
     assert stopped.value.code == 1
     assert "1k of 3k" in (tmp_path / "report.md").read_text()
+
+
+def test_the_sweep_counts_only_its_own_failures(tmp_path: Path) -> None:
+    make_run(tmp_path, "done", ["seed=0"], {1000: 1.0, 3000: 2.0})
+    failures = tmp_path / FAILURES_FILE
+    failures.write_text("runs/old: error: from an earlier sweep\n")
+    config = compose_compare(f"hydra.sweep.dir={tmp_path}")
+    callback = ReportWhenSweepEnds()
+    callback.on_multirun_start(config)
+    callback.on_multirun_end(config)  # the earlier sweep's failure does not count
+    with failures.open("a") as file:
+        file.write("runs/new: diverged: loss_qvalue became NaN\n")
+    callback.on_multirun_start(config)
+    with failures.open("a") as file:
+        file.write("runs/newer: error: optim.lr must be positive, got -1\n")
+    with pytest.raises(SystemExit) as stopped:
+        callback.on_multirun_end(config)
+    assert stopped.value.code == 1

@@ -83,6 +83,16 @@ def test_evaluate_runs_the_requested_number_of_complete_episodes(
     assert evaluation.seed == 11
 
 
+def test_a_run_trained_without_evaluations_still_gets_episodes(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    config = (run_dir / "config.yaml").read_text().replace("episodes: 1\n", "episodes: 0\n")
+    (run_dir / "config.yaml").write_text(config)
+    evaluation = evaluate_run(run_dir, EvaluateOptions(), progress=False)
+    assert len(evaluation.result.returns) == 10
+
+
 def test_a_running_run_is_evaluated_from_its_newest_snapshot(
     trained_run: Path, tmp_path: Path
 ) -> None:

@@ -254,6 +254,14 @@ def test_a_corrupt_config_is_named(tmp_path: Path) -> None:
         read_run(run_dir)
 
 
+def test_a_config_of_another_kind_is_named(tmp_path: Path) -> None:
+    run_dir = make_run(tmp_path, "bad", ["seed=0"], {1000: 10.0})
+    config = (run_dir / "config.yaml").read_text().replace("seed: 0\n", "seed: abc\n")
+    (run_dir / "config.yaml").write_text(config)
+    with pytest.raises(RunDirError, match="seed is 'abc', not a int"):
+        read_run(run_dir)
+
+
 def test_corrupt_metrics_are_named(tmp_path: Path) -> None:
     run_dir = make_run(tmp_path, "bad", ["seed=0"], {1000: 10.0})
     (run_dir / "metrics/eval.csv").write_text("frames,eval/return_mean\n1000,abc\n")

@@ -23,6 +23,8 @@ from trl_sac.settings import resolve_device
 from trl_sac.trained_policy import TrainedPolicy, load_trained_policy, read_run_config
 
 USAGE = "\n".join(__doc__.strip().splitlines()[2:])
+DEFAULT_EPISODES = 10
+DEFAULT_VIDEO_SIZE = (320, 240)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def evaluate_run(
         choose_gl_backend()
     device = resolve_device(options.device)
     seed = cfg.seed + cfg.eval.seed_offset if options.seed is None else options.seed
-    width, height = cfg.eval.get("video_size", (320, 240))
+    width, height = cfg.eval.get("video_size") or DEFAULT_VIDEO_SIZE
     env = make_env(
         cfg.env.id,
         seed=seed,
@@ -75,7 +77,8 @@ def evaluate_run(
     result = evaluate(
         env,
         policy.actor,
-        episodes=options.episodes or cfg.eval.episodes,
+        # A run trained without evaluations (eval.episodes=0) still gets some here.
+        episodes=options.episodes or cfg.eval.episodes or DEFAULT_EPISODES,
         max_steps=cfg.env.max_episode_steps,
         video=video,
         progress=progress,

@@ -118,9 +118,12 @@ def read_run(path: Path) -> RunRecord:
         config = flatten_config(OmegaConf.load(path / CONFIG_FILE))
     except (OSError, yaml.YAMLError, OmegaConfBaseException) as error:
         raise RunDirError(f"{path / CONFIG_FILE} is unreadable: {error}") from None
-    for key in ("env.id", "seed", "collector.total_frames"):
-        if key not in config:
-            raise RunDirError(f"{path / CONFIG_FILE} is not a trl-sac run config (no {key})")
+    for key, kind in (("env.id", str), ("seed", int), ("collector.total_frames", int)):
+        if not isinstance(config.get(key), kind):
+            raise RunDirError(
+                f"{path / CONFIG_FILE} is not a trl-sac run config "
+                f"({key} is {config.get(key)!r}, not a {kind.__name__})"
+            )
     metrics = path / METRICS_DIR
     evals = read_rows(metrics / "eval.csv")
     times = read_rows(metrics / "time.csv")
@@ -153,17 +156,23 @@ def read_rows(path: Path) -> list[dict[str, float]]:
         text = text[: text.rfind("\n") + 1]
         if not text:
             return []
-    header, *rows = list(csv.reader(io.StringIO(text)))
-    if not header or header[0] != "frames":
-        raise RunDirError(f"{path} is not a metrics table (its first column is not frames)")
     try:
+        header, *rows = list(csv.reader(io.StringIO(text)))
+        if not header or header[0] != "frames":
+            raise RunDirError(f"{path} is not a metrics table (its first column is not frames)")
         rows = [
             {name: _number(cell) for name, cell in zip(header, row, strict=True)}
             for row in rows
             if len(row) == len(header) and row[0]
         ]
+    except csv.Error as error:
+        raise RunDirError(f"{path} is not a readable CSV table: {error}") from None
     except ValueError as error:
+        if isinstance(error, RunDirError):
+            raise
         raise RunDirError(f"{path} holds a value that is not a number: {error}") from None
+    if not all(math.isfinite(row["frames"]) for row in rows):
+        raise RunDirError(f"{path} has a frames value that is not a finite number")
     return sorted(rows, key=lambda row: row["frames"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import gymnasium as gym
 import torch
 import yaml
 from omegaconf import DictConfig, OmegaConf
@@ -38,8 +39,18 @@ def read_run_config(run_dir: Path) -> DictConfig:
     try:
         cfg = OmegaConf.load(path)
         # Fails on a config of another kind, or of a trl-sac too old to read.
-        cfg.env.id, cfg.network.hidden_sizes, cfg.seed, cfg.eval.seed_offset  # noqa: B018
-    except (OSError, yaml.YAMLError, OmegaConfBaseException, AttributeError, ValueError) as error:
+        gym.spec(cfg.env.id)
+        int(cfg.seed) + int(cfg.eval.seed_offset) + int(cfg.env.max_episode_steps)
+        list(cfg.network.hidden_sizes)
+    except (
+        OSError,
+        yaml.YAMLError,
+        OmegaConfBaseException,
+        gym.error.Error,
+        AttributeError,
+        TypeError,
+        ValueError,
+    ) as error:
         raise RunDirError(f"{path} is unreadable: {str(error).splitlines()[0]}") from None
     return cfg
 
