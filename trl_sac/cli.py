@@ -11,7 +11,7 @@ from typing import NoReturn
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from trl_sac.errors import ConfigError, Diverged, Interrupted
+from trl_sac.errors import ConfigError, Diverged, Interrupted, first_line
 from trl_sac.train import train
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def run(cfg: DictConfig, *, on_failure: FailureHandler | None = None) -> float:
         if status is None:  # unexpected: keep the traceback in the job's log
             log.error("the run failed", exc_info=True)
         _say(label, error)
-        on_failure(label, _first_line(error))
+        on_failure(label, first_line(error))
         return math.nan
 
 
@@ -63,8 +63,4 @@ def _fail(label: str, error: BaseException, *, status: int) -> NoReturn:
 
 
 def _say(label: str, error: BaseException) -> None:
-    sys.stderr.write(f"trl-sac: {label}: {_first_line(error)}\n")
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
+    sys.stderr.write(f"trl-sac: {label}: {first_line(error)}\n")

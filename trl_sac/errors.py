@@ -5,6 +5,12 @@ from __future__ import annotations
 import signal
 
 
+def first_line(error: BaseException, limit: int | None = None) -> str:
+    """An error's message as one line, cut at `limit` characters (its type if empty)."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__
+
+
 class ConfigError(ValueError):
     """A configuration value that cannot work, reported as one line with exit status 2."""
 

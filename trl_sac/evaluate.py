@@ -15,7 +15,7 @@ from pathlib import Path
 from omegaconf.errors import OmegaConfBaseException
 
 from trl_sac.envs import make_env
-from trl_sac.errors import ConfigError
+from trl_sac.errors import ConfigError, first_line
 from trl_sac.evaluation import EvalResult, evaluate
 from trl_sac.rendering import choose_gl_backend
 from trl_sac.run_dir import EVALUATIONS_DIR, VIDEOS_DIR
@@ -142,8 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = parse_options(args[1:])
         evaluation = evaluate_run(Path(args[0]), options)
     except (ConfigError, OmegaConfBaseException, OSError) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        sys.stderr.write(f"trl-sac: error: {message}\n")
+        sys.stderr.write(f"trl-sac: error: {first_line(error)}\n")
         return 2
     sys.stdout.write(summary_text(evaluation) + "\n")
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import gymnasium as gym
 from tqdm.auto import tqdm
 
-from trl_sac.errors import ConfigError
+from trl_sac.errors import ConfigError, first_line
 from trl_sac.formatting import duration_text, frames_text, spread_text
 from trl_sac.grouping import group_runs
 from trl_sac.plots import plot_curves
@@ -259,8 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=False if args.no_progress else None,
         )
     except (ConfigError, OSError) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        sys.stderr.write(f"trl-sac: error: {message}\n")
+        sys.stderr.write(f"trl-sac: error: {first_line(error)}\n")
         return 2
     sys.stdout.write(f"{report.table()}\n\n{report.markdown_path}\n{report.figure_path}\n")
     return 0

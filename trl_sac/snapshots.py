@@ -18,7 +18,7 @@ from torchrl.data import TensorDictReplayBuffer
 
 from trl_sac import integrity
 from trl_sac.agent import Agent
-from trl_sac.errors import SnapshotError
+from trl_sac.errors import SnapshotError, first_line
 from trl_sac.run_state import RunState
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class SnapshotStore:
                 wanted = set(checkpoint.components) & set(manifest["components"])
                 checkpoint.load(path, components=wanted, map_location=map_location)
             except Exception as error:  # any unreadable file: report it, try an older one
-                reason = _first_line(error)
+                reason = first_line(error, limit=300)
                 failures.append(f"{path}: {reason}")
                 log.warning("snapshot %s is unreadable (%s); trying the previous one", path, reason)
                 continue
@@ -161,7 +161,7 @@ class SnapshotStore:
             try:
                 integrity.verify(path, checksums=False)
             except integrity.Damaged as error:
-                self._set_aside(path, _first_line(error))
+                self._set_aside(path, first_line(error, limit=300))
                 continue
             readable.append(path)
         for path in readable[self.keep :]:
@@ -191,8 +191,3 @@ class SnapshotStore:
         ]
         if changed:
             log.warning("resuming with different library versions: %s", ", ".join(changed))
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:300]

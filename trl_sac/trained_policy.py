@@ -17,8 +17,8 @@ from torchrl.modules import ProbabilisticActor
 from trl_sac import integrity
 from trl_sac.agent import make_agent
 from trl_sac.envs import observation_size
-from trl_sac.errors import RunDirError
-from trl_sac.run_dir import CONFIG_FILE, WEIGHTS_FILE
+from trl_sac.errors import RunDirError, first_line
+from trl_sac.run_dir import CONFIG_FILE, WEIGHTS_FILE, saved_weights_frames
 from trl_sac.snapshots import snapshot_paths
 
 
@@ -51,7 +51,7 @@ def read_run_config(run_dir: Path) -> DictConfig:
         TypeError,
         ValueError,
     ) as error:
-        raise RunDirError(f"{path} is unreadable: {str(error).splitlines()[0]}") from None
+        raise RunDirError(f"{path} is unreadable: {first_line(error)}") from None
     return cfg
 
 
@@ -75,7 +75,7 @@ def load_trained_policy(
                 integrity.verify(source)
                 Checkpoint(loss=agent.loss).load(source, components={"loss"}, map_location=device)
         except Exception as error:  # unreadable: say why, try the next newest
-            failures.append(f"{source.name}: {str(error).strip().splitlines()[0][:200]}")
+            failures.append(f"{source.name}: {first_line(error, limit=200)}")
             continue
         return TrainedPolicy(actor=agent.actor, frames=frames, source=source)
     detail = "; ".join(failures) if failures else f"no {WEIGHTS_FILE} and no snapshot"
@@ -87,11 +87,9 @@ def _candidates(run_dir: Path) -> list[tuple[int, Path]]:
     found = [(_snapshot_frames(path), 0, path) for path in snapshot_paths(run_dir)]
     weights = run_dir / WEIGHTS_FILE
     if weights.is_file():
-        try:
-            frames = int(torch.load(weights, map_location="cpu", weights_only=True)["frames"])
-        except Exception:  # unreadable: keep it as a candidate so its failure is reported
-            frames = -1
-        found.append((frames, 1, weights))
+        # Unreadable (None): still a candidate, last, so that its failure is reported.
+        frames = saved_weights_frames(run_dir)
+        found.append((-1 if frames is None else frames, 1, weights))
     return [(frames, path) for frames, _, path in sorted(found, reverse=True)]
 
 
