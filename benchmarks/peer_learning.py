@@ -75,9 +75,7 @@ def train_sb3(args: argparse.Namespace, seed: int, run_dir: Path) -> None:
     class EvaluateEvery(BaseCallback):
         def _on_step(self) -> bool:
             if self.num_timesteps % args.eval_every == 0:
-                row = evaluate_policy(
-                    self.model, eval_env, args.episodes, seed + EVAL_SEED_OFFSET
-                )
+                row = evaluate_policy(self.model, eval_env, args.episodes, seed + EVAL_SEED_OFFSET)
                 with eval_csv.open("a", newline="") as file:
                     csv.writer(file).writerow(
                         [self.num_timesteps, *(row[column] for column in EVAL_COLUMNS[1:])]

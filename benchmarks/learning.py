@@ -1,0 +1,282 @@
+"""Learning curves over tasks x loss variants x seeds, beside the published SAC returns.
+
+python benchmarks/learning.py run --tasks hopper walker2d --jobs 6 --override device=cuda
+python benchmarks/learning.py run --tasks hopper --frames 100k --seeds 0 1 --name hopper-100k
+python benchmarks/learning.py summary runs/hopper-100k --peers runs/peers \
+    --export benchmarks/results/hopper-100k --publish docs/results.md
+
+`run` trains the grid with recipes/compare.py (so the same command again resumes every
+run, and a larger --frames extends them; without --frames each task runs to its paper
+budget), records the command, commit, machine and wall time in `runs/<name>/learning.json`,
+and ends with `summary`. `summary` writes `summary.md` and `learning.png` into the sweep
+directory: eval return (mean ± std over seeds) at 100k, 300k, 1M, 3M, 10M frames and at the
+last evaluation, next to the published returns at 1M (benchmarks/references.py), with
+peers trained by benchmarks/peer_learning.py at the same budgets. `--export` copies the
+runs' configs and metric CSVs (no weights, snapshots or buffers), the peers' records and
+the manifest into a directory small enough to commit, and summarizes from there;
+`--publish` writes the section into a markdown file between markers named after the sweep,
+replacing an earlier version of it and leaving the rest of the file alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from learning_summary import (
+    FIGURE_FILE,
+    PEER_RECORD,
+    plot_learning,
+    read_peers,
+    read_runs,
+    rows_table,
+    summary_rows,
+)
+from provenance import (
+    MANIFEST_FILE,
+    REPO,
+    Invocation,
+    append_invocation,
+    read_manifest,
+    start_invocation,
+)
+
+from trl_sac.errors import RunDirError, first_line
+from trl_sac.formatting import duration_text, frames_text
+from trl_sac.report import build_report, parse_frames
+from trl_sac.run_dir import CONFIG_FILE, METRICS_DIR
+
+SUMMARY_FILE = "summary.md"
+PEERS_DIR = "peers"
+TASKS = sorted(path.stem for path in (REPO / "trl_sac/conf/env").glob("*.yaml"))
+LOSSES = sorted(path.stem for path in (REPO / "trl_sac/conf/loss").glob("*.yaml"))
+
+
+class UsageError(Exception):
+    """Bad input, reported in one line."""
+
+
+def compare_command(args: argparse.Namespace) -> list[str]:
+    for kind, given, known in (("task", args.tasks, TASKS), ("loss", args.losses, LOSSES)):
+        unknown = [name for name in given if name not in known]
+        if unknown:
+            raise UsageError(f"unknown {kind} {', '.join(unknown)}: choose from {', '.join(known)}")
+    command = [
+        sys.executable,
+        str(REPO / "recipes/compare.py"),
+        f"env={','.join(args.tasks)}",
+        f"loss={','.join(args.losses)}",
+        f"seed={','.join(str(seed) for seed in args.seeds)}",
+        f"name={args.name}",
+        f"jobs={args.jobs}",
+        "progress=false",
+    ]
+    if args.frames:
+        command.append(f"collector.total_frames={args.frames}")
+    return command + list(args.override)
+
+
+def run(args: argparse.Namespace) -> int:
+    command = compare_command(args)
+    sweep_dir = Path("runs") / args.name
+    invocation = start_invocation(shlex.join(["python", *sys.argv]))
+    append_invocation(sweep_dir, invocation)
+    start = time.monotonic()
+    exit_code = None
+    try:
+        exit_code = subprocess.run(command).returncode
+    finally:
+        # Kept on an interrupt too: the time spent counts towards the results.
+        finished = replace(
+            invocation,
+            ended=time.strftime("%Y-%m-%d %H:%M"),
+            wall_s=round(time.monotonic() - start, 1),
+            exit_code=exit_code,
+        )
+        append_invocation(sweep_dir, finished)
+    summarize(sweep_dir, args.peers, export=None, publish=None, title=None)
+    return exit_code
+
+
+def export_metrics(sweep_dir: Path, peers: Sequence[Path], destination: Path) -> Path:
+    """Copy what the results are made of, and nothing heavy, to `destination`."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for run in read_runs([sweep_dir]):
+        target = destination / run.path.relative_to(sweep_dir)
+        (target / METRICS_DIR).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(run.path / CONFIG_FILE, target / CONFIG_FILE)
+        for metrics in (run.path / METRICS_DIR).glob("*.csv"):
+            shutil.copy2(metrics, target / METRICS_DIR / metrics.name)
+    for peer_root in peers:
+        for record in peer_root.rglob(PEER_RECORD):
+            target = destination / PEERS_DIR / record.parent.relative_to(peer_root)
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(record, target / PEER_RECORD)
+            shutil.copy2(record.parent / "eval.csv", target / "eval.csv")
+    if (sweep_dir / MANIFEST_FILE).exists():
+        shutil.copy2(sweep_dir / MANIFEST_FILE, destination / MANIFEST_FILE)
+    return destination
+
+
+def summarize(
+    sweep_dir: Path,
+    peers: Sequence[Path],
+    *,
+    export: Path | None,
+    publish: Path | None,
+    title: str | None,
+) -> Path:
+    name = sweep_dir.name
+    peer_dirs = list(peers)
+    if (sweep_dir / PEERS_DIR).is_dir() and sweep_dir / PEERS_DIR not in peer_dirs:
+        peer_dirs.append(sweep_dir / PEERS_DIR)
+    if export is not None:
+        sweep_dir = export_metrics(sweep_dir, peer_dirs, export)
+        peer_dirs = [sweep_dir / PEERS_DIR] if (sweep_dir / PEERS_DIR).is_dir() else []
+    runs = read_runs([sweep_dir])
+    peer_runs = read_peers(peer_dirs)
+    manifest = read_manifest(sweep_dir)
+    caption = provenance_caption(runs, manifest)
+    build_report([sweep_dir], sweep_dir, progress=False, caption=caption)
+    plot_learning(runs, peer_runs, sweep_dir / FIGURE_FILE, caption)
+    section = summary_section(
+        sweep_dir, title or f"Learning curves: {name}", runs, peer_runs, manifest
+    )
+    (sweep_dir / SUMMARY_FILE).write_text(section.replace("](<FIGURE>)", f"]({FIGURE_FILE})"))
+    if publish is not None:
+        figure = Path(_relative(sweep_dir / FIGURE_FILE, publish.parent))
+        publish_section(publish, name, section.replace("<FIGURE>", str(figure)))
+    print((sweep_dir / SUMMARY_FILE).read_text())
+    return sweep_dir / SUMMARY_FILE
+
+
+def provenance_caption(runs: Sequence, manifest: Sequence[Invocation]) -> str:
+    tasks = ", ".join(sorted({run.env_id for run in runs}))
+    seeds = len({run.seed for run in runs})
+    frames = frames_text(max(run.frames for run in runs))
+    machines = "; ".join(sorted({entry.machine for entry in manifest})) or "machine not recorded"
+    return f"{tasks}: up to {frames} env frames, {seeds} seeds; {machines}"
+
+
+def summary_section(
+    sweep_dir: Path,
+    title: str,
+    runs: Sequence,
+    peers: Sequence,
+    manifest: Sequence[Invocation],
+) -> str:
+    unfinished = [run for run in runs if not run.finished]
+    lines = [f"## {title}", ""]
+    if manifest:
+        commits = ", ".join(dict.fromkeys(entry.commit for entry in manifest))
+        machines = "; ".join(dict.fromkeys(entry.machine for entry in manifest))
+        dates = sorted({entry.started[:10] for entry in manifest})
+        span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+        total = sum(entry.wall_s for entry in manifest)
+        package_versions = ", ".join(f"{k} {v}" for k, v in manifest[-1].versions.items())
+        lines += [
+            f"Machine: {machines}. Commit: {commits}. Date: {span}. Wall time of the "
+            f"commands: {duration_text(total)}. Versions: {package_versions}.",
+            "",
+            "```bash",
+            *dict.fromkeys(entry.command for entry in manifest),
+            f"python benchmarks/learning.py summary {sweep_dir}",
+            "```",
+            "",
+        ]
+    else:
+        lines += [f"No {MANIFEST_FILE} in `{sweep_dir}`: commands and machine not recorded.", ""]
+    seeds = sorted({run.seed for run in runs})
+    lines += [
+        f"{len(runs)} runs, seeds {', '.join(map(str, seeds))}; "
+        f"{len(unfinished)} not finished. Eval return is the deterministic policy's mean "
+        "return over its evaluation episodes, as mean ± sample std over seeds at each budget "
+        "(*(k/n)*: only k of n runs got there). Wall time per run is to that budget. "
+        f"The published columns are returns at {frames_text(1_000_000)} env steps "
+        "(benchmarks/references.py; paper figures read off its plots), whatever the row's "
+        "budget.",
+        "",
+        rows_table(summary_rows(runs, peers)),
+        "",
+        "![eval return against env frames](<FIGURE>)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def publish_section(path: Path, name: str, section: str) -> None:
+    begin, end = f"<!-- learning:{name} -->", f"<!-- /learning:{name} -->"
+    block = f"{begin}\n{section.rstrip()}\n{end}\n"
+    text = path.read_text() if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + block
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _relative(path: Path, start: Path) -> str:
+    return os.path.relpath(path.resolve(), start.resolve())
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/learning.py", description=__doc__.split("\n\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("run", help="train the grid (resumable), then summarize")
+    train.add_argument("--tasks", nargs="+", default=["hopper"], help=f"of {', '.join(TASKS)}")
+    train.add_argument("--losses", nargs="+", default=["vnet", "twinq"])
+    train.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    train.add_argument(
+        "--frames", type=parse_frames, help="env frames per run (default: the paper's budget)"
+    )
+    train.add_argument("--jobs", type=int, default=1, help="runs at once, one process each")
+    train.add_argument("--name", default="learning", help="the sweep is runs/<name>")
+    train.add_argument("--peers", nargs="*", type=Path, default=[])
+    train.add_argument(
+        "--override",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="more Hydra overrides for every run, e.g. device=cuda",
+    )
+    summary = commands.add_parser("summary", help="the table and figure of a sweep")
+    summary.add_argument("sweep_dir", type=Path)
+    summary.add_argument(
+        "--peers", nargs="*", type=Path, default=[], help="dirs of peer_learning.py runs"
+    )
+    summary.add_argument("--export", type=Path, help="copy the metrics here and summarize there")
+    summary.add_argument("--publish", type=Path, help="markdown file to write the section into")
+    summary.add_argument("--title", help="the section's heading")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.command == "run":
+            return run(args)
+        summarize(
+            args.sweep_dir, args.peers, export=args.export, publish=args.publish, title=args.title
+        )
+        return 0
+    except (UsageError, RunDirError, ValueError, OSError) as error:
+        print(f"learning.py: error: {first_line(error)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

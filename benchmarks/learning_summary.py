@@ -1,0 +1,207 @@
+"""The learning results table: trl-sac's returns at a ladder of budgets, peers measured on the
+same machine at the same budgets, and the published returns beside them; and its figure."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from references import BUDGET as REFERENCE_BUDGET
+from references import SOURCES, reference_cells
+
+from trl_sac.formatting import duration_text, frames_text, spread_text
+from trl_sac.grouping import Variant, group_runs
+from trl_sac.plots import plot_curves
+from trl_sac.run_records import RunRecord, find_run_dirs, read_rows, read_run
+from trl_sac.summary import Curve, Spread, curve
+
+# Budgets the table reports where runs have got that far; a run's last evaluation is added
+# when it falls between them.
+LADDER = (50_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
+PEER_RECORD = "run.json"
+FIGURE_FILE = "learning.png"
+VARIANT_NAMES = {"vnet": "vnet (v1)", "twinq": "twinq (v2)"}
+
+
+@dataclass(frozen=True)
+class PeerRun:
+    """A peer implementation's run, written by benchmarks/peer_learning.py."""
+
+    name: str
+    env_id: str
+    seed: int
+    eval_frames: tuple[int, ...]
+    eval_returns: tuple[float, ...]
+    wall_time_s: float
+
+    def return_at(self, frames: int) -> float:
+        if not self.eval_frames or self.eval_frames[-1] < frames:
+            return math.nan
+        before = [
+            value
+            for at, value in zip(self.eval_frames, self.eval_returns, strict=True)
+            if at <= frames
+        ]
+        return before[-1] if before else math.nan
+
+
+@dataclass(frozen=True)
+class Row:
+    env_id: str
+    variant: str
+    seeds: int
+    frames: int
+    eval_return: Spread
+    wall_time_s: Spread
+    references: list[str]
+
+
+def read_peers(paths: Sequence[Path]) -> list[PeerRun]:
+    peers = []
+    for path in paths:
+        for record_path in sorted(path.rglob(PEER_RECORD)):
+            record = json.loads(record_path.read_text())
+            rows = read_rows(record_path.parent / "eval.csv")
+            peers.append(
+                PeerRun(
+                    name=f"{record['implementation']} {record['version']}",
+                    env_id=record["env"],
+                    seed=int(record["seed"]),
+                    eval_frames=tuple(int(row["frames"]) for row in rows),
+                    eval_returns=tuple(row["eval/return_mean"] for row in rows),
+                    wall_time_s=float(record["wall_time_s"]),
+                )
+            )
+    return peers
+
+
+def budgets_for(frames_reached: Sequence[int]) -> list[int]:
+    horizon = max(frames_reached, default=0)
+    budgets = [budget for budget in LADDER if budget <= horizon]
+    if horizon and horizon not in budgets:
+        budgets.append(horizon)
+    return budgets
+
+
+def elapsed_at(run: RunRecord, frames: int) -> float:
+    """Wall time the run took to reach `frames` (its time.csv row at or before it)."""
+    rows = [row for row in read_rows(run.path / "metrics/time.csv") if row["frames"] <= frames]
+    return rows[-1].get("time/elapsed_s", math.nan) if rows else math.nan
+
+
+def variant_name(variant: Variant) -> str:
+    if set(variant.settings) <= {"loss.name"}:
+        loss = str(variant.runs[0].config.get("loss.name"))
+        return VARIANT_NAMES.get(loss, loss)
+    return variant.label
+
+
+def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Row]:
+    rows = []
+    for env_id in sorted({run.env_id for run in runs} | {peer.env_id for peer in peers}):
+        task_runs = [run for run in runs if run.env_id == env_id]
+        task_peers = [peer for peer in peers if peer.env_id == env_id]
+        evaluated = [run.eval_frames[-1] for run in task_runs if run.eval_frames]
+        evaluated += [peer.eval_frames[-1] for peer in task_peers if peer.eval_frames]
+        budgets = budgets_for(evaluated)
+        for variant in group_runs(task_runs) if task_runs else []:
+            loss = str(variant.runs[0].config.get("loss.name"))
+            for budget in budgets:
+                rows.append(
+                    Row(
+                        env_id=env_id,
+                        variant=variant_name(variant),
+                        seeds=len(variant.runs),
+                        frames=budget,
+                        eval_return=Spread.of([run.return_at(budget) for run in variant.runs]),
+                        wall_time_s=Spread.of(
+                            [
+                                elapsed_at(run, budget) if run.frames >= budget else math.nan
+                                for run in variant.runs
+                            ]
+                        ),
+                        references=reference_cells(env_id, loss),
+                    )
+                )
+        for name in sorted({peer.name for peer in task_peers}):
+            same = [peer for peer in task_peers if peer.name == name]
+            for budget in budgets:
+                rows.append(
+                    Row(
+                        env_id=env_id,
+                        variant=f"{name} (same machine)",
+                        seeds=len(same),
+                        frames=budget,
+                        eval_return=Spread.of([peer.return_at(budget) for peer in same]),
+                        # A peer's run records its total wall time only.
+                        wall_time_s=Spread.of(
+                            [
+                                peer.wall_time_s if peer.eval_frames[-1] == budget else math.nan
+                                for peer in same
+                                if peer.eval_frames
+                            ]
+                        ),
+                        references=reference_cells(env_id, "twinq"),
+                    )
+                )
+    return rows
+
+
+def rows_table(rows: Sequence[Row]) -> str:
+    header = ["task", "variant", "seeds", "env frames", "eval return", "wall time per run"]
+    header += [f"{source} @ {frames_text(REFERENCE_BUDGET)}" for source in SOURCES]
+    lines = [header, ["---"] * len(header)]
+    for row in rows:
+        lines.append(
+            [
+                row.env_id,
+                row.variant,
+                str(row.seeds),
+                frames_text(row.frames),
+                spread_text(
+                    row.eval_return.mean, row.eval_return.std, row.eval_return.count, row.seeds
+                ),
+                duration_text(row.wall_time_s.mean),
+                *row.references,
+            ]
+        )
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+def peer_curve(peers: Sequence[PeerRun]) -> Curve:
+    by_frames: dict[int, list[float]] = {}
+    for peer in peers:
+        for frames, value in zip(peer.eval_frames, peer.eval_returns, strict=True):
+            by_frames.setdefault(frames, []).append(value)
+    points = [(frames, Spread.of(values)) for frames, values in sorted(by_frames.items())]
+    return Curve(
+        frames=tuple(frames for frames, _ in points),
+        mean=tuple(spread.mean for _, spread in points),
+        std=tuple(spread.std for _, spread in points),
+        runs=tuple(spread.count for _, spread in points),
+    )
+
+
+def plot_learning(
+    runs: Sequence[RunRecord], peers: Sequence[PeerRun], path: Path, caption: str
+) -> Path:
+    panels = {}
+    for env_id in sorted({run.env_id for run in runs} | {peer.env_id for peer in peers}):
+        task_runs = [run for run in runs if run.env_id == env_id]
+        lines = [
+            (variant_name(variant), curve(variant), len(variant.runs))
+            for variant in (group_runs(task_runs) if task_runs else [])
+        ]
+        task_peers = [peer for peer in peers if peer.env_id == env_id]
+        for name in sorted({peer.name for peer in task_peers}):
+            same = [peer for peer in task_peers if peer.name == name]
+            lines.append((name, peer_curve(same), len(same)))
+        panels[env_id] = lines
+    return plot_curves(panels, path, caption=caption)
+
+
+def read_runs(paths: Sequence[Path]) -> list[RunRecord]:
+    return [read_run(path) for path in find_run_dirs(paths)]

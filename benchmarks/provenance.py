@@ -1,0 +1,120 @@
+"""Where and from what a result came: the machine, the commit, and each command's wall time.
+
+A learning sweep keeps `learning.json` in its directory: one entry per invocation of
+`benchmarks/learning.py run` (a resumed sweep adds one), so a results table can say which
+commits, machines and dates its numbers came from and how long they took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MANIFEST_FILE = "learning.json"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Invocation:
+    command: str
+    commit: str
+    machine: str
+    started: str
+    ended: str = ""
+    wall_s: float = 0.0
+    exit_code: int | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def machine_description() -> str:
+    """ "2-core AMD EPYC 7B13, 24 GiB, no GPU" or "16-core ..., NVIDIA H100 80GB HBM3"."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
+        memory = f", {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB"
+    return f"{os.cpu_count()}-core {cpu}{memory}, {gpu_name() or 'no GPU'}"
+
+
+def gpu_name() -> str | None:
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for package in ("torch", "torchrl", "tensordict", "gymnasium", "mujoco"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def current_commit() -> str:
+    """The checkout's short commit, with "+changes" when tracked files differ from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}+changes" if changed else commit
+
+
+def start_invocation(command: str) -> Invocation:
+    return Invocation(
+        command=command,
+        commit=current_commit(),
+        machine=machine_description(),
+        started=time.strftime("%Y-%m-%d %H:%M"),
+        versions=versions(),
+    )
+
+
+def read_manifest(sweep_dir: Path) -> list[Invocation]:
+    path = sweep_dir / MANIFEST_FILE
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text())
+        return [Invocation(**entry) for entry in entries]
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{path} is not a learning manifest: {error}") from None
+
+
+def append_invocation(sweep_dir: Path, invocation: Invocation) -> None:
+    """Add or update (by start time and command) one invocation in the sweep's manifest."""
+    entries = [
+        entry
+        for entry in read_manifest(sweep_dir)
+        if (entry.started, entry.command) != (invocation.started, invocation.command)
+    ]
+    entries.append(invocation)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    path = sweep_dir / MANIFEST_FILE
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps([asdict(entry) for entry in entries], indent=2) + "\n")
+    partial.replace(path)
