@@ -24,12 +24,14 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 
 from learning_summary import (
     FIGURE_FILE,
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     exit_code = None
     try:
-        exit_code = subprocess.run(command).returncode
+        exit_code = wait_for_sweep(subprocess.Popen(command))
     finally:
         # Kept on an interrupt too: the time spent counts towards the results.
         finished = replace(
@@ -104,6 +106,24 @@ def run(args: argparse.Namespace) -> int:
         append_invocation(sweep_dir, finished)
     summarize(sweep_dir, args.peers, export=None, publish=None, title=None)
     return exit_code
+
+
+def wait_for_sweep(process: subprocess.Popen) -> int:
+    """The sweep's exit status. Ctrl-C reaches the runs from the terminal (one process group):
+    they snapshot and stop, and this waits for them; SIGTERM is passed on to the same end."""
+
+    def pass_on(signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGTERM:
+            process.send_signal(signal.SIGTERM)  # a run ignores a second SIGTERM
+
+    previous = {
+        signum: signal.signal(signum, pass_on) for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        return process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def export_metrics(sweep_dir: Path, peers: Sequence[Path], destination: Path) -> Path:

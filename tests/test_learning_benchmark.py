@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,41 @@ def test_bad_input_gives_one_line(learning, arguments, message, capsys) -> None:
     assert learning.main(arguments) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"learning.py: error: {message}") and err.count("\n") == 1
+
+
+def test_ctrl_c_stops_the_runs_with_a_snapshot_and_keeps_the_record(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        str(BENCHMARKS / "learning.py"),
+        "run",
+        "--losses", "twinq",
+        "--seeds", "0",
+        "--name", "stopped",
+        "--override", *TINY, "collector.total_frames=1000000", "snapshot.every_frames=200",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
+    # A session of its own, like a terminal's foreground job: Ctrl-C reaches every process.
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "snapshot at frame" in line:  # learning has started
+            break
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    output = "".join(lines) + output
+    assert process.returncode == 130, output[-3000:]
+    assert "SIGINT: stopped at frame" in output and "Traceback" not in output
+    sweep = tmp_path / "runs" / "stopped"
+    assert list(sweep.glob("Hopper-v5/*/snapshots/snapshot-*"))
+    (entry,) = json.loads((sweep / "learning.json").read_text())
+    assert entry["exit_code"] == 130 and entry["ended"]
+    assert "| Hopper-v5 | twinq (v2) | 1 |" in (sweep / "summary.md").read_text()
