@@ -1,0 +1,75 @@
+"""What a run trained on: the replay buffer of its newest snapshot, checked against the run's logs.
+
+python benchmarks/inspect_buffer.py RUN_DIR
+
+Prints the transitions held, how many ended an episode by termination and by the time
+limit (only terminations may cut the bootstrap), the reward scale the buffer's rewards
+imply (mean stored reward over the env's mean reward per step from train.csv), and, for
+Hopper and Walker2d, whether every `terminated` flag agrees with gymnasium's health rule
+applied to the next observation (height and torso angle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import torch
+from tensordict import TensorDict
+
+from trl_sac.run_records import read_rows
+from trl_sac.snapshots import snapshot_paths
+
+# gymnasium's healthy ranges (v5 defaults) on observation[0] (height) and [1] (torso angle).
+HEALTH = {"Hopper-v5": ((0.7, math.inf), (-0.2, 0.2)), "Walker2d-v5": ((0.8, 2.0), (-1.0, 1.0))}
+
+
+def logged_reward_per_step(run_dir: Path, frames: int) -> float:
+    """The env's own reward per step over the training episodes train.csv logged to `frames`."""
+    rows = [
+        row
+        for row in read_rows(run_dir / "metrics/train.csv")
+        if row["train/episodes"] > 0 and row["frames"] <= frames
+    ]
+    steps = sum(row["train/episodes"] * row["train/episode_length"] for row in rows)
+    reward = sum(row["train/episodes"] * row["train/episode_return"] for row in rows)
+    return reward / steps
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run_dir", type=Path)
+    args = parser.parse_args()
+    snapshots = snapshot_paths(args.run_dir)  # newest first
+    storage = snapshots[0] / "components" / "0002-replay_buffer" / "storage" if snapshots else None
+    if storage is None or not storage.is_dir():
+        print(f"inspect_buffer.py: error: {args.run_dir} has no snapshot with a replay buffer")
+        return 2
+    buffer = TensorDict.load_memmap(storage)
+    frames = int(snapshots[0].name.rsplit("-", 1)[1])
+    held = buffer[: min(frames, buffer.shape[0])]
+    done = held["next", "done"].squeeze(-1)
+    terminated = held["next", "terminated"].squeeze(-1)
+    reward = held["next", "reward"].squeeze(-1)
+    print(f"{snapshots[0]}: {held.shape[0]} transitions")
+    print(f"episode ends: {int(done.sum())}, terminated {int(terminated.sum())}, "
+          f"time-limit truncations {int((done & ~terminated).sum())}")  # fmt: skip
+    per_step = logged_reward_per_step(args.run_dir, frames)
+    print(f"mean stored reward {reward.mean():.3f}; env reward per step in train.csv "
+          f"{per_step:.3f}; implied reward scale {reward.mean() / per_step:.2f}")  # fmt: skip
+    env_id = (args.run_dir / "config.yaml").read_text().split("id: ", 1)[1].split()[0]
+    if env_id in HEALTH:
+        (low_z, high_z), (low_angle, high_angle) = HEALTH[env_id]
+        height, angle = held["next", "observation"][:, 0], held["next", "observation"][:, 1]
+        healthy = (height > low_z) & (height < high_z) & (angle > low_angle) & (angle < high_angle)
+        # gymnasium also ends an episode on a state out of [-100, 100]; rare, counted apart.
+        disagree = int((terminated == healthy).sum())
+        print(f"terminated flags that disagree with the height/angle rule: {disagree}")
+    return 0
+
+
+if __name__ == "__main__":
+    torch.set_grad_enabled(False)
+    sys.exit(main())
