@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
             exit_code=exit_code,
         )
         append_invocation(sweep_dir, finished)
-    summarize(sweep_dir, args.peers, export=None, publish=None, title=None)
+    if any(sweep_dir.rglob(CONFIG_FILE)):  # none when Hydra refused the command line
+        summarize(sweep_dir, args.peers, export=None, publish=None, title=None)
     return exit_code
 
 
@@ -212,6 +213,9 @@ def summary_section(
             "```",
             "",
         ]
+        notes = list(dict.fromkeys(entry.note for entry in manifest if entry.note))
+        if notes:
+            lines += [" ".join(notes), ""]
     else:
         lines += [f"No {MANIFEST_FILE} in `{sweep_dir}`: commands and machine not recorded.", ""]
     seeds = sorted({run.seed for run in runs})

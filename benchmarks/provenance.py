@@ -29,6 +29,8 @@ class Invocation:
     wall_s: float = 0.0
     exit_code: int | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    # Anything a reader of the results should know about this call, e.g. how it was recorded.
+    note: str = ""
 
 
 def machine_description() -> str:
