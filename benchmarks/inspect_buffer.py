@@ -4,7 +4,8 @@ python benchmarks/inspect_buffer.py RUN_DIR
 
 Prints the transitions held, how many ended an episode by termination and by the time
 limit (only terminations may cut the bootstrap), the reward scale the buffer's rewards
-imply (mean stored reward over the env's mean reward per step from train.csv), and, for
+imply (mean stored reward over the env's mean reward per step from train.csv, both over
+the complete episodes), and, for
 Hopper and Walker2d, whether every `terminated` flag agrees with gymnasium's health rule
 applied to the next observation (height and torso angle).
 """
@@ -16,10 +17,10 @@ import math
 import sys
 from pathlib import Path
 
-import torch
 from tensordict import TensorDict
 
-from trl_sac.run_records import read_rows
+from trl_sac.errors import RunDirError
+from trl_sac.run_records import read_rows, read_run
 from trl_sac.snapshots import snapshot_paths
 
 # gymnasium's healthy ranges (v5 defaults) on observation[0] (height) and [1] (torso angle).
@@ -35,17 +36,25 @@ def logged_reward_per_step(run_dir: Path, frames: int) -> float:
     ]
     steps = sum(row["train/episodes"] * row["train/episode_length"] for row in rows)
     reward = sum(row["train/episodes"] * row["train/episode_return"] for row in rows)
-    return reward / steps
+    return reward / steps if steps else math.nan
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dir", type=Path)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    try:
+        env_id = read_run(args.run_dir).env_id
+    except RunDirError as error:
+        print(f"inspect_buffer.py: error: {error}", file=sys.stderr)
+        return 2
     snapshots = snapshot_paths(args.run_dir)  # newest first
     storage = snapshots[0] / "components" / "0002-replay_buffer" / "storage" if snapshots else None
     if storage is None or not storage.is_dir():
-        print(f"inspect_buffer.py: error: {args.run_dir} has no snapshot with a replay buffer")
+        print(
+            f"inspect_buffer.py: error: {args.run_dir} has no snapshot with a replay buffer",
+            file=sys.stderr,
+        )
         return 2
     buffer = TensorDict.load_memmap(storage)
     frames = int(snapshots[0].name.rsplit("-", 1)[1])
@@ -56,10 +65,13 @@ def main() -> int:
     print(f"{snapshots[0]}: {held.shape[0]} transitions")
     print(f"episode ends: {int(done.sum())}, terminated {int(terminated.sum())}, "
           f"time-limit truncations {int((done & ~terminated).sum())}")  # fmt: skip
+    # Over the complete episodes only: those are the ones train.csv logged.
+    ends = done.nonzero().flatten()
+    complete = reward[: int(ends[-1]) + 1] if len(ends) else reward[:0]
     per_step = logged_reward_per_step(args.run_dir, frames)
-    print(f"mean stored reward {reward.mean():.3f}; env reward per step in train.csv "
-          f"{per_step:.3f}; implied reward scale {reward.mean() / per_step:.2f}")  # fmt: skip
-    env_id = (args.run_dir / "config.yaml").read_text().split("id: ", 1)[1].split()[0]
+    scale = complete.mean() / per_step
+    print(f"mean stored reward over complete episodes {complete.mean():.3f}; env reward per "
+          f"step in train.csv {per_step:.3f}; implied reward scale {scale:.2f}")  # fmt: skip
     if env_id in HEALTH:
         (low_z, high_z), (low_angle, high_angle) = HEALTH[env_id]
         height, angle = held["next", "observation"][:, 0], held["next", "observation"][:, 1]
@@ -71,5 +83,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    torch.set_grad_enabled(False)
     sys.exit(main())

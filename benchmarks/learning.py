@@ -9,7 +9,7 @@ python benchmarks/learning.py summary runs/hopper-100k --peers runs/peers \
 run, and a larger --frames extends them; without --frames each task runs to its paper
 budget), records the command, commit, machine and wall time in `runs/<name>/learning.json`,
 and ends with `summary`. `summary` writes `summary.md` and `learning.png` into the sweep
-directory: eval return (mean ± std over seeds) at 100k, 300k, 1M, 3M, 10M frames and at the
+directory: eval return (mean ± std over seeds) at 50k, 100k, 300k, 1M, 3M, 10M frames and at the
 last evaluation, next to the published returns at 1M (benchmarks/references.py), with
 peers trained by benchmarks/peer_learning.py at the same budgets. `--export` copies the
 runs' configs and metric CSVs (no weights, snapshots or buffers), the peers' records and
@@ -29,13 +29,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
 from learning_summary import (
     FIGURE_FILE,
     PEER_RECORD,
+    PeerRun,
     plot_learning,
     read_peers,
     read_runs,
@@ -50,15 +50,21 @@ from provenance import (
     read_manifest,
     start_invocation,
 )
+from references import BUDGET as REFERENCE_BUDGET
 
 from trl_sac.errors import RunDirError, first_line
 from trl_sac.formatting import duration_text, frames_text
+from trl_sac.interrupts import STOP_SIGNALS
 from trl_sac.report import build_report, parse_frames
 from trl_sac.run_dir import CONFIG_FILE, METRICS_DIR
+from trl_sac.run_records import RunRecord
 
 SUMMARY_FILE = "summary.md"
 PEERS_DIR = "peers"
-TASKS = sorted(path.stem for path in (REPO / "trl_sac/conf/env").glob("*.yaml"))
+# The tasks with a config of their own; `generic` needs an env.id, so it is not one.
+TASKS = sorted(
+    path.stem for path in (REPO / "trl_sac/conf/env").glob("*.yaml") if path.stem != "generic"
+)
 LOSSES = sorted(path.stem for path in (REPO / "trl_sac/conf/loss").glob("*.yaml"))
 
 
@@ -90,45 +96,51 @@ def run(args: argparse.Namespace) -> int:
     command = compare_command(args)
     sweep_dir = Path("runs") / args.name
     invocation = start_invocation(shlex.join(["python", *sys.argv]))
+    invocation.note = args.note
     append_invocation(sweep_dir, invocation)
     start = time.monotonic()
     exit_code = None
     try:
-        exit_code = wait_for_sweep(subprocess.Popen(command))
+        exit_code = run_sweep(command)
     finally:
         # Kept on an interrupt too: the time spent counts towards the results.
-        finished = replace(
-            invocation,
-            ended=time.strftime("%Y-%m-%d %H:%M"),
-            wall_s=round(time.monotonic() - start, 1),
-            exit_code=exit_code,
-        )
-        append_invocation(sweep_dir, finished)
+        invocation.ended = time.strftime("%Y-%m-%d %H:%M:%S")
+        invocation.wall_s = round(time.monotonic() - start, 1)
+        invocation.exit_code = exit_code
+        append_invocation(sweep_dir, invocation)
     if any(sweep_dir.rglob(CONFIG_FILE)):  # none when Hydra refused the command line
         summarize(sweep_dir, args.peers, export=None, publish=None, title=None)
     return exit_code
 
 
-def wait_for_sweep(process: subprocess.Popen) -> int:
-    """The sweep's exit status. Ctrl-C reaches the runs from the terminal (one process group):
-    they snapshot and stop, and this waits for them; SIGTERM is passed on to the same end."""
+def run_sweep(command: list[str]) -> int:
+    """Run the sweep in a process group of its own and return its exit status (128+N for
+    signal N). SIGINT and SIGTERM are passed on to the whole group, joblib's workers
+    included: each run snapshots and stops, and a second Ctrl-C stops them at once."""
+    received: list[int] = []
+    process: subprocess.Popen | None = None
 
     def pass_on(signum: int, frame: FrameType | None) -> None:
-        if signum == signal.SIGTERM:
-            process.send_signal(signal.SIGTERM)  # a run ignores a second SIGTERM
+        received.append(signum)
+        if process is not None:
+            os.killpg(process.pid, signum)
 
-    previous = {
-        signum: signal.signal(signum, pass_on) for signum in (signal.SIGINT, signal.SIGTERM)
-    }
+    previous = {signum: signal.signal(signum, pass_on) for signum in STOP_SIGNALS}
     try:
-        return process.wait()
+        process = subprocess.Popen(command, process_group=0)
+        for signum in received:  # arrived while the sweep was starting
+            os.killpg(process.pid, signum)
+        exit_code = process.wait()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    return 128 - exit_code if exit_code < 0 else exit_code
 
 
 def export_metrics(sweep_dir: Path, peers: Sequence[Path], destination: Path) -> Path:
     """Copy what the results are made of, and nothing heavy, to `destination`."""
+    if destination.resolve() == sweep_dir.resolve():
+        raise UsageError(f"--export {destination} is the sweep directory itself")
     destination.mkdir(parents=True, exist_ok=True)
     for run in read_runs([sweep_dir]):
         target = destination / run.path.relative_to(sweep_dir)
@@ -169,7 +181,7 @@ def summarize(
     build_report([sweep_dir], sweep_dir, progress=False, caption=caption)
     plot_learning(runs, peer_runs, sweep_dir / FIGURE_FILE, caption)
     section = summary_section(
-        sweep_dir, title or f"Learning curves: {name}", runs, peer_runs, manifest
+        sweep_dir, title or f"Learning curves: {name}", runs, peer_runs, peer_dirs, manifest
     )
     (sweep_dir / SUMMARY_FILE).write_text(section.replace("](<FIGURE>)", f"]({FIGURE_FILE})"))
     if publish is not None:
@@ -179,7 +191,7 @@ def summarize(
     return sweep_dir / SUMMARY_FILE
 
 
-def provenance_caption(runs: Sequence, manifest: Sequence[Invocation]) -> str:
+def provenance_caption(runs: Sequence[RunRecord], manifest: Sequence[Invocation]) -> str:
     tasks = ", ".join(sorted({run.env_id for run in runs}))
     seeds = len({run.seed for run in runs})
     frames = frames_text(max(run.frames for run in runs))
@@ -190,43 +202,46 @@ def provenance_caption(runs: Sequence, manifest: Sequence[Invocation]) -> str:
 def summary_section(
     sweep_dir: Path,
     title: str,
-    runs: Sequence,
-    peers: Sequence,
+    runs: Sequence[RunRecord],
+    peers: Sequence[PeerRun],
+    peer_dirs: Sequence[Path],
     manifest: Sequence[Invocation],
 ) -> str:
-    unfinished = [run for run in runs if not run.finished]
     lines = [f"## {title}", ""]
     if manifest:
-        commits = ", ".join(dict.fromkeys(entry.commit for entry in manifest))
-        machines = "; ".join(dict.fromkeys(entry.machine for entry in manifest))
-        dates = sorted({entry.started[:10] for entry in manifest})
-        span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-        total = sum(entry.wall_s for entry in manifest)
-        package_versions = ", ".join(f"{k} {v}" for k, v in manifest[-1].versions.items())
-        lines += [
-            f"Machine: {machines}. Commit: {commits}. Date: {span}. Wall time of the "
-            f"commands: {duration_text(total)}. Versions: {package_versions}.",
-            "",
-            "```bash",
-            *dict.fromkeys(entry.command for entry in manifest),
-            f"python benchmarks/learning.py summary {sweep_dir}",
-            "```",
-            "",
-        ]
-        notes = list(dict.fromkeys(entry.note for entry in manifest if entry.note))
-        if notes:
-            lines += [" ".join(notes), ""]
+        lines += manifest_lines(manifest)
     else:
         lines += [f"No {MANIFEST_FILE} in `{sweep_dir}`: commands and machine not recorded.", ""]
-    seeds = sorted({run.seed for run in runs})
+    peers_option = "".join(f" --peers {path}" for path in peer_dirs)
     lines += [
-        f"{len(runs)} runs, seeds {', '.join(map(str, seeds))}; "
-        f"{len(unfinished)} not finished. Eval return is the deterministic policy's mean "
-        "return over its evaluation episodes, as mean ± sample std over seeds at each budget "
-        "(*(k/n)*: only k of n runs got there). Wall time per run is to that budget. "
-        f"The published columns are returns at {frames_text(1_000_000)} env steps "
-        "(benchmarks/references.py; paper figures read off its plots), whatever the row's "
-        "budget.",
+        "Summarized by:",
+        "",
+        "```bash",
+        f"python benchmarks/learning.py summary {sweep_dir}{peers_option}",
+        "```",
+        "",
+    ]
+    for name in sorted({peer.name for peer in peers}):
+        same = [peer for peer in peers if peer.name == name]
+        machines = "; ".join(dict.fromkeys(peer.machine for peer in same))
+        commands = "; ".join(f"`{c}`" for c in dict.fromkeys(p.command for p in same) if c)
+        lines += [
+            f"Peer {name}: {len(same)} runs by {commands or 'a command not recorded'}; "
+            f"machine: {machines}.",
+            "",
+        ]
+    unfinished = sum(not run.finished for run in runs)
+    seeds = ", ".join(str(seed) for seed in sorted({run.seed for run in runs}))
+    lines += [
+        f"{len(runs)} runs, seeds {seeds}; {unfinished} not finished. *Eval return* is the "
+        "deterministic policy's mean return over its evaluation episodes, as mean ± sample "
+        "std over seeds at each budget (*(k/n)*: only k of n runs got there). *Wall time per "
+        "run* is to that budget, as each run's time.csv counts it (a run resumed from a "
+        "snapshot does not count the time of frames lost and redone). The published columns "
+        f"are returns at {frames_text(REFERENCE_BUDGET)} env steps, whatever the row's budget "
+        "(benchmarks/references.py): the papers' figures are read off their plots (v1 "
+        "MuJoCo tasks); CleanRL reports training-episode returns on v4 tasks, the SB3 zoo and "
+        "Tianshou deterministic evaluation returns on v3 tasks.",
         "",
         rows_table(summary_rows(runs, peers)),
         "",
@@ -236,16 +251,52 @@ def summary_section(
     return "\n".join(lines)
 
 
+def manifest_lines(manifest: Sequence[Invocation]) -> list[str]:
+    commits = ", ".join(dict.fromkeys(entry.commit for entry in manifest))
+    machines = "; ".join(dict.fromkeys(entry.machine for entry in manifest))
+    dates = sorted({entry.started[:10] for entry in manifest})
+    span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    ended = [entry for entry in manifest if entry.ended]
+    total = duration_text(sum(entry.wall_s for entry in ended))
+    if len(ended) < len(manifest):
+        total += f" (and {len(manifest) - len(ended)} calls that never recorded their end)"
+    versions = ", ".join(f"{name} {version}" for name, version in manifest[-1].versions.items())
+    calls = []
+    for entry in manifest:
+        if entry.ended:
+            outcome = f"exit {entry.exit_code}, {duration_text(entry.wall_s)}"
+        else:
+            outcome = "no end recorded"
+        calls.append(f"{entry.command}  # {entry.started}, {outcome}")
+    notes = [entry.note for entry in manifest if entry.note]
+    return [
+        f"Machine: {machines}. Commit: {commits}. Date: {span}. Wall time of the calls: "
+        f"{total}. Versions: {versions}.",
+        "",
+        "```bash",
+        *calls,
+        "```",
+        "",
+        *([" ".join(dict.fromkeys(notes)), ""] if notes else []),
+    ]
+
+
 def publish_section(path: Path, name: str, section: str) -> None:
+    """Write `section` between the markers named `name` in `path`, leaving the rest alone."""
     begin, end = f"<!-- learning:{name} -->", f"<!-- /learning:{name} -->"
-    block = f"{begin}\n{section.rstrip()}\n{end}\n"
+    block = f"{begin}\n{section.rstrip()}\n{end}"
     text = path.read_text() if path.exists() else ""
-    if begin in text and end in text:
+    begins, ends = text.count(begin), text.count(end)
+    if begins == ends == 0:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + block + "\n"
+    elif begins == ends == 1 and text.index(begin) < text.index(end):
         head, rest = text.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        text = head + block.rstrip("\n") + tail
+        text = head + block + rest.split(end, 1)[1]
     else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + block
+        raise UsageError(
+            f"{path} should hold one {begin} followed by one {end}; it holds {begins} and "
+            f"{ends}: mend the markers by hand"
+        )
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text)
     partial.replace(path)
@@ -269,7 +320,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     train.add_argument("--jobs", type=int, default=1, help="runs at once, one process each")
     train.add_argument("--name", default="learning", help="the sweep is runs/<name>")
-    train.add_argument("--peers", nargs="*", type=Path, default=[])
+    train.add_argument(
+        "--peers", nargs="*", type=Path, default=[], help="dirs of peer_learning.py runs"
+    )
+    train.add_argument("--note", default="", help="a remark kept with this call's record")
     train.add_argument(
         "--override",
         nargs="+",

@@ -12,6 +12,7 @@ from pathlib import Path
 from references import BUDGET as REFERENCE_BUDGET
 from references import SOURCES, reference_cells
 
+from trl_sac.errors import RunDirError, first_line
 from trl_sac.formatting import duration_text, frames_text, spread_text
 from trl_sac.grouping import Variant, group_runs
 from trl_sac.plots import plot_curves
@@ -36,6 +37,8 @@ class PeerRun:
     eval_frames: tuple[int, ...]
     eval_returns: tuple[float, ...]
     wall_time_s: float
+    machine: str
+    command: str
 
     def return_at(self, frames: int) -> float:
         if not self.eval_frames or self.eval_frames[-1] < frames:
@@ -60,22 +63,38 @@ class Row:
 
 
 def read_peers(paths: Sequence[Path]) -> list[PeerRun]:
-    peers = []
+    """Every peer run under `paths`, each (implementation, task, seed) once."""
+    peers: dict[tuple[str, str, int], PeerRun] = {}
     for path in paths:
+        if not path.is_dir():
+            raise RunDirError(f"peer directory {path} does not exist")
         for record_path in sorted(path.rglob(PEER_RECORD)):
-            record = json.loads(record_path.read_text())
-            rows = read_rows(record_path.parent / "eval.csv")
-            peers.append(
-                PeerRun(
-                    name=f"{record['implementation']} {record['version']}",
-                    env_id=record["env"],
-                    seed=int(record["seed"]),
-                    eval_frames=tuple(int(row["frames"]) for row in rows),
-                    eval_returns=tuple(row["eval/return_mean"] for row in rows),
-                    wall_time_s=float(record["wall_time_s"]),
-                )
-            )
-    return peers
+            peer = read_peer(record_path)
+            peers.setdefault((peer.name, peer.env_id, peer.seed), peer)
+    return list(peers.values())
+
+
+def read_peer(record_path: Path) -> PeerRun:
+    try:
+        record = json.loads(record_path.read_text())
+        rows = read_rows(record_path.parent / "eval.csv")
+        return PeerRun(
+            name=f"{record['implementation']} {record['version']}",
+            env_id=str(record["env"]),
+            seed=int(record["seed"]),
+            eval_frames=tuple(int(row["frames"]) for row in rows),
+            eval_returns=tuple(row["eval/return_mean"] for row in rows),
+            wall_time_s=float(record["wall_time_s"]),
+            machine=str(record.get("machine", "not recorded")),
+            command=str(record.get("command", "")),
+        )
+    except (ValueError, TypeError, KeyError) as error:
+        if isinstance(error, RunDirError):
+            raise
+        raise RunDirError(
+            f"{record_path.parent} is not a peer run of peer_learning.py: "
+            f"{type(error).__name__}: {first_line(error)}"
+        ) from None
 
 
 def budgets_for(frames_reached: Sequence[int]) -> list[int]:
@@ -132,7 +151,7 @@ def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Ro
                 rows.append(
                     Row(
                         env_id=env_id,
-                        variant=f"{name} (same machine)",
+                        variant=name,
                         seeds=len(same),
                         frames=budget,
                         eval_return=Spread.of([peer.return_at(budget) for peer in same]),

@@ -6,11 +6,15 @@ Published peer returns (sac-facts.md) are at 1M steps; short budgets need a peer
 same budget, on the same task, with the same protocol. This trains Stable-Baselines3's SAC
 (twin-Q with a learned temperature, like `loss=twinq`; `pip install 'trl-sac[bench]'`) with
 the paper's settings (2x256 networks, Adam 3e-4, batch 256, 1e6 buffer, tau 0.005, one
-gradient step per env step) after the same random warm-up as trl-sac, and every
-`--eval-every` frames runs `--episodes` deterministic episodes on an eval env reseeded to
-`seed + 1000003` before each evaluation, as trl-sac does. Each seed writes
-`<out>/sb3/<env>/seed=<n>/eval.csv` (trl-sac's eval.csv columns) and `run.json`;
-`benchmarks/learning.py --peers <out>` puts them beside trl-sac's runs.
+gradient step per env step). Warm-up, episode cap and evaluation follow trl-sac's config
+for the task: `collector.init_random_frames` random steps, and every `eval.every_frames`
+frames `eval.episodes` deterministic episodes on an eval env seeded with
+`seed + eval.seed_offset` before each evaluation (then reset before every episode, as
+TorchRL's set_seed and rollout do). One difference remains: SB3 evaluates after the env
+step and before that step's gradient step, trl-sac after both, one update apart.
+Each seed writes `<out>/sb3/<env>/seed=<n>/eval.csv` (trl-sac's eval.csv columns) and
+`run.json`; `benchmarks/learning.py summary DIR --peers <out>` puts them beside trl-sac's
+runs.
 """
 
 from __future__ import annotations
@@ -18,16 +22,18 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import platform
+import shlex
 import statistics
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-# trl-sac's defaults (trl_sac/conf): the same warm-up and eval protocol on both sides.
-INIT_RANDOM_FRAMES = 5000
-EVAL_SEED_OFFSET = 1000003
+from provenance import current_commit, machine_description
+
+from trl_sac.errors import first_line
+
 EVAL_COLUMNS = (
     "frames",
     "eval/return_mean",
@@ -39,10 +45,11 @@ EVAL_COLUMNS = (
 
 
 def evaluate_policy(model: Any, env: Any, episodes: int, seed: int) -> dict[str, float]:
-    """`episodes` complete deterministic episodes, the env reseeded once before the first."""
+    """`episodes` complete deterministic episodes after seeding the env with a reset."""
+    env.reset(seed=seed)
     returns, lengths = [], []
-    for index in range(episodes):
-        observation, _ = env.reset(seed=seed if index == 0 else None)
+    for _ in range(episodes):
+        observation, _ = env.reset()
         total, steps, done = 0.0, 0, False
         while not done:
             action, _ = model.predict(observation, deterministic=True)
@@ -61,21 +68,53 @@ def evaluate_policy(model: Any, env: Any, episodes: int, seed: int) -> dict[str,
     }
 
 
-def train_sb3(args: argparse.Namespace, seed: int, run_dir: Path) -> None:
+@dataclass(frozen=True)
+class Protocol:
+    """What trl-sac's config sets for a task, applied to the peer too."""
+
+    random_frames: int
+    max_episode_steps: int
+    eval_every: int
+    eval_episodes: int
+    eval_seed_offset: int
+
+    @classmethod
+    def of_trl_sac(cls, env_id: str) -> Protocol:
+        import gymnasium as gym
+        from hydra import compose, initialize_config_module
+
+        gym.spec(env_id)  # an unknown task fails here, before anything is written
+        with initialize_config_module("trl_sac.conf", version_base="1.3"):
+            cfg = compose("train", [f"env.id={env_id}"])
+        return cls(
+            random_frames=int(cfg.collector.init_random_frames),
+            max_episode_steps=int(cfg.env.max_episode_steps),
+            eval_every=int(cfg.eval.every_frames),
+            eval_episodes=int(cfg.eval.episodes),
+            eval_seed_offset=int(cfg.eval.seed_offset),
+        )
+
+
+def train_sb3(args: argparse.Namespace, protocol: Protocol, seed: int, run_dir: Path) -> None:
     import gymnasium as gym
     import stable_baselines3
     import torch
     from stable_baselines3 import SAC
     from stable_baselines3.common.callbacks import BaseCallback
 
-    eval_env = gym.make(args.env, max_episode_steps=1000)
+    eval_env = gym.make(args.env, max_episode_steps=protocol.max_episode_steps)
     eval_csv = run_dir / "eval.csv"
     start = time.perf_counter()
 
     class EvaluateEvery(BaseCallback):
         def _on_step(self) -> bool:
-            if self.num_timesteps % args.eval_every == 0:
-                row = evaluate_policy(self.model, eval_env, args.episodes, seed + EVAL_SEED_OFFSET)
+            if self.num_timesteps % protocol.eval_every == 0:
+                row = evaluate_policy(
+                    self.model,
+                    eval_env,
+                    protocol.eval_episodes,
+                    seed + protocol.eval_seed_offset,
+                )
                 with eval_csv.open("a", newline="") as file:
                     csv.writer(file).writerow(
                         [self.num_timesteps, *(row[column] for column in EVAL_COLUMNS[1:])]
@@ -92,7 +131,7 @@ def train_sb3(args: argparse.Namespace, seed: int, run_dir: Path) -> None:
     hyperparameters = {
         "learning_rate": 3e-4,
         "buffer_size": 1_000_000,
-        "learning_starts": INIT_RANDOM_FRAMES,
+        "learning_starts": protocol.random_frames,
         "batch_size": 256,
         "tau": 0.005,
         "gamma": 0.99,
@@ -103,7 +142,7 @@ def train_sb3(args: argparse.Namespace, seed: int, run_dir: Path) -> None:
     }
     model = SAC(
         "MlpPolicy",
-        gym.make(args.env, max_episode_steps=1000),
+        gym.make(args.env, max_episode_steps=protocol.max_episode_steps),
         device=args.device,
         seed=seed,
         **hyperparameters,
@@ -116,34 +155,53 @@ def train_sb3(args: argparse.Namespace, seed: int, run_dir: Path) -> None:
         "env": args.env,
         "seed": seed,
         "frames": args.frames,
+        "device": args.device,
         "hyperparameters": hyperparameters,
-        "eval": {"every_frames": args.eval_every, "episodes": args.episodes},
+        "protocol": asdict(protocol),
         "wall_time_s": time.perf_counter() - start,
-        "machine": platform.processor() or platform.machine(),
+        "machine": machine_description(),
+        "commit": current_commit(),
         "date": time.strftime("%Y-%m-%d"),
-        "command": " ".join(sys.argv),
+        "command": shlex.join(["python", *sys.argv]),
     }
     (run_dir / "run.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", default="Hopper-v5")
+    parser.add_argument("--env", default="Hopper-v5", help="a gymnasium MuJoCo task id")
     parser.add_argument("--frames", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--eval-every", type=int, default=10_000)
-    parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=Path("runs/peers"))
     args = parser.parse_args()
+    try:
+        import stable_baselines3  # noqa: F401
+    except ImportError:
+        return fail("Stable-Baselines3 is not installed: pip install -e '.[bench]'")
+    try:
+        protocol = Protocol.of_trl_sac(args.env)
+    except Exception as error:  # Hydra and gymnasium raise many kinds for an unknown task
+        return fail(f"no trl-sac config for --env {args.env}: {first_line(error)}")
+    if args.frames <= 0 or args.frames % protocol.eval_every:
+        return fail(
+            f"--frames {args.frames} is not a positive multiple of the evaluation interval "
+            f"({protocol.eval_every}): the last budget would have no evaluation"
+        )
     for seed in args.seeds:
         run_dir = args.out / "sb3" / args.env / f"seed={seed}"
         if (run_dir / "run.json").exists():
             print(f"{run_dir} is complete; skipped")
             continue
         run_dir.mkdir(parents=True, exist_ok=True)
-        train_sb3(args, seed, run_dir)
+        train_sb3(args, protocol, seed, run_dir)
+    return 0
+
+
+def fail(message: str) -> int:
+    print(f"peer_learning.py: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -12,8 +12,11 @@ import os
 import platform
 import subprocess
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from trl_sac.errors import RunDirError, first_line
 
 MANIFEST_FILE = "learning.json"
 REPO = Path(__file__).resolve().parents[1]
@@ -21,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @dataclass
 class Invocation:
+    id: str
     command: str
     commit: str
     machine: str
@@ -88,10 +92,11 @@ def current_commit() -> str:
 
 def start_invocation(command: str) -> Invocation:
     return Invocation(
+        id=uuid.uuid4().hex,
         command=command,
         commit=current_commit(),
         machine=machine_description(),
-        started=time.strftime("%Y-%m-%d %H:%M"),
+        started=time.strftime("%Y-%m-%d %H:%M:%S"),
         versions=versions(),
     )
 
@@ -104,16 +109,12 @@ def read_manifest(sweep_dir: Path) -> list[Invocation]:
         entries = json.loads(path.read_text())
         return [Invocation(**entry) for entry in entries]
     except (ValueError, TypeError) as error:
-        raise ValueError(f"{path} is not a learning manifest: {error}") from None
+        raise RunDirError(f"{path} is not a learning manifest: {first_line(error)}") from None
 
 
 def append_invocation(sweep_dir: Path, invocation: Invocation) -> None:
-    """Add or update (by start time and command) one invocation in the sweep's manifest."""
-    entries = [
-        entry
-        for entry in read_manifest(sweep_dir)
-        if (entry.started, entry.command) != (invocation.started, invocation.command)
-    ]
+    """Add, or update by its id, one invocation in the sweep's manifest."""
+    entries = [entry for entry in read_manifest(sweep_dir) if entry.id != invocation.id]
     entries.append(invocation)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     path = sweep_dir / MANIFEST_FILE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -40,13 +41,15 @@ def make_peer(root: Path, seed: int, returns: dict[int, float], wall_time_s: flo
         "env": "Hopper-v5",
         "seed": seed,
         "wall_time_s": wall_time_s,
+        "machine": "2-core Test CPU, 8 GiB, no GPU",
+        "command": "python benchmarks/peer_learning.py --seeds 0 1",
     }
     (run_dir / "run.json").write_text(json.dumps(record))
     return run_dir
 
 
 @pytest.fixture
-def sweep(tmp_path: Path) -> Path:
+def sweep(tmp_path: Path, learning) -> Path:
     """Two seeds of each variant on Hopper-v5 to 120k frames; vnet seed 1 stopped at 60k."""
     root = tmp_path / "runs" / "hopper-demo"
 
@@ -60,6 +63,36 @@ def sweep(tmp_path: Path) -> Path:
     run("twinq", 1, {f: r + 200 for f, r in every.items()}, 1000.0)
     run("vnet", 0, {f: r / 2 for f, r in every.items()}, 1500.0)
     run("vnet", 1, {f: 100.0 for f in range(10_000, 60_001, 10_000)}, 700.0)
+    from provenance import Invocation, append_invocation
+
+    append_invocation(
+        root,
+        Invocation(
+            id="a",
+            command="python benchmarks/learning.py run --name hopper-demo",
+            commit="abc1234",
+            machine="2-core Test CPU, 8 GiB, no GPU",
+            started="2026-11-20 10:00:00",
+            ended="2026-11-20 11:00:00",
+            wall_s=3600.0,
+            exit_code=130,
+            versions={"torchrl": "0.14.1"},
+        ),
+    )
+    append_invocation(
+        root,
+        Invocation(
+            id="b",
+            command="python benchmarks/learning.py run --name hopper-demo",
+            commit="def5678",
+            machine="2-core Test CPU, 8 GiB, no GPU",
+            started="2026-11-21 10:00:00",
+            ended="2026-11-21 10:30:00",
+            wall_s=1800.0,
+            exit_code=0,
+            versions={"torchrl": "0.14.1"},
+        ),
+    )
     # Heavy files a run leaves, which an export must not copy.
     (root / "Hopper-v5/loss=twinq,seed=0/weights.pt").write_bytes(b"w" * 1000)
     (root / "Hopper-v5/loss=twinq,seed=0/snapshots").mkdir()
@@ -98,9 +131,13 @@ def test_summary_table_gives_returns_at_budgets_beside_the_references(
     # vnet's 100k figure is seed 0's time at its 60k row.
     assert rows[("twinq (v2)", "120k")][5] == "18m20s"
     # The peers, at the same budgets; their wall time is known at their last evaluation.
-    peer = rows[("stable-baselines3 9.9 (same machine)", "100k")]
+    peer = rows[("stable-baselines3 9.9", "100k")]
     assert peer[2:6] == ["2", "100k", "1000.0 ± 141.4", "–"]
-    assert rows[("stable-baselines3 9.9 (same machine)", "120k")][5] == "11m40s"
+    assert rows[("stable-baselines3 9.9", "120k")][5] == "11m40s"
+    assert (
+        "Peer stable-baselines3 9.9: 2 runs by `python benchmarks/peer_learning.py --seeds 0 1`;"
+        " machine: 2-core Test CPU, 8 GiB, no GPU." in summary
+    )
     assert (sweep / "learning.png").stat().st_size > 10_000
     assert (sweep / "report.md").exists()
 
@@ -132,7 +169,13 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
     assert text.startswith("# Results\n\nHand-written text.\n")
     assert "<!-- learning:hopper-demo -->\n## Hopper, short" in text
     assert "](../benchmarks/results/hopper-demo/learning.png)" in text
-    assert "python benchmarks/learning.py summary" in text or "No learning.json" in text
+    # Provenance from the manifest: machine, both commits, dates, the calls' total wall time.
+    assert (
+        "Machine: 2-core Test CPU, 8 GiB, no GPU. Commit: abc1234, def5678. "
+        "Date: 2026-11-20 to 2026-11-21. Wall time of the calls: 1h30m." in text
+    )
+    assert "--name hopper-demo  # 2026-11-20 10:00:00, exit 130, 1h00m" in text
+    assert f"python benchmarks/learning.py summary {export}\n" in text
 
     # Published again, from the export itself: the section is replaced, not repeated.
     results.write_text(text + "\nMore hand-written text.\n")
@@ -162,6 +205,7 @@ def test_run_trains_the_grid_records_provenance_and_summarizes(tmp_path: Path) -
     assert len(list(sweep.glob("Hopper-v5/*/weights.pt"))) == 2
     (entry,) = json.loads((sweep / "learning.json").read_text())
     assert entry["command"].startswith("python ") and "--name tiny" in entry["command"]
+    assert entry["started"] <= entry["ended"]
     assert entry["exit_code"] == 0 and entry["wall_s"] > 0
     assert "core" in entry["machine"] and entry["commit"]
     assert entry["versions"]["torchrl"]
@@ -178,7 +222,7 @@ def test_run_trains_the_grid_records_provenance_and_summarizes(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["run", "--tasks", "hoper"], "unknown task hoper: choose from ant, generic, "),
+        (["run", "--tasks", "hoper"], "unknown task hoper: choose from ant, halfcheetah, "),
         (["run", "--losses", "v3"], "unknown loss v3: choose from twinq, vnet"),
         (["summary", "nowhere"], "nowhere does not exist"),
     ],
@@ -225,3 +269,83 @@ def test_ctrl_c_stops_the_runs_with_a_snapshot_and_keeps_the_record(tmp_path: Pa
     (entry,) = json.loads((sweep / "learning.json").read_text())
     assert entry["exit_code"] == 130 and entry["ended"]
     assert "| Hopper-v5 | twinq (v2) | 1 |" in (sweep / "summary.md").read_text()
+
+
+def test_bad_peer_records_and_dirs_give_one_line(learning, sweep: Path, tmp_path: Path) -> None:
+    with pytest.raises(learning.RunDirError, match="peer directory .*nowhere does not exist"):
+        learning.summarize(sweep, [tmp_path / "nowhere"], export=None, publish=None, title=None)
+    peer = make_peer(tmp_path / "peers", 0, {50_000: 1.0}, 1.0)
+    (peer / "run.json").write_text('{"implementation": "x"}')
+    with pytest.raises(learning.RunDirError, match="seed=0 is not a peer run .*KeyError"):
+        learning.summarize(sweep, [tmp_path / "peers"], export=None, publish=None, title=None)
+
+
+def test_the_same_peers_found_twice_count_once(learning, sweep: Path, tmp_path: Path) -> None:
+    import learning_summary
+
+    make_peer(tmp_path / "peers", 0, {50_000: 300.0}, 60.0)
+    make_peer(tmp_path / "peers", 1, {50_000: 500.0}, 60.0)
+    peers = learning_summary.read_peers([tmp_path / "peers", tmp_path / "peers" / "sb3"])
+    assert sorted(peer.seed for peer in peers) == [0, 1]
+
+
+def test_broken_markers_are_refused_not_overwritten(learning, sweep: Path, tmp_path: Path):
+    results = tmp_path / "results.md"
+    broken = "# Results\n<!-- learning:hopper-demo -->\nold\n\nHand-written.\n"
+    results.write_text(broken)
+    with pytest.raises(learning.UsageError, match="holds 1 and 0: mend the markers"):
+        learning.summarize(sweep, [], export=None, publish=results, title=None)
+    assert results.read_text() == broken
+
+
+def test_the_peer_is_evaluated_like_trl_sac(monkeypatch) -> None:
+    """Seeded once by a reset, then reset before every episode; deterministic actions."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import peer_learning
+
+    class Env:
+        def __init__(self) -> None:
+            self.resets: list[int | None] = []
+
+        def reset(self, seed=None):
+            self.resets.append(seed)
+            self.steps = 0
+            return 0.0, {}
+
+        def step(self, action):
+            self.steps += 1
+            episode = len(self.resets) - 1  # episode k lasts k steps and earns 1 per step
+            return 0.0, 1.0, self.steps >= episode, False, {}
+
+    class Model:
+        deterministic = []
+
+        def predict(self, observation, deterministic):
+            self.deterministic.append(deterministic)
+            return 0.0, None
+
+    env, model = Env(), Model()
+    row = peer_learning.evaluate_policy(model, env, episodes=3, seed=7)
+    assert env.resets == [7, None, None, None]
+    assert row["eval/return_mean"] == 2.0 and row["eval/episode_length_mean"] == 2.0
+    assert (row["eval/return_min"], row["eval/return_max"]) == (1.0, 3.0)
+    assert all(model.deterministic)
+
+
+def test_inspect_buffer_reads_what_a_run_trained_on(tiny_cfg, monkeypatch, capsys) -> None:
+    """A v1 Hopper run with 50-step episodes: time limits are not terminations, rewards x5."""
+    from trl_sac.train import train
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import inspect_buffer
+
+    cfg = tiny_cfg("hopper", "loss=vnet", "snapshot.every_frames=240")
+    train(cfg)
+    assert inspect_buffer.main([cfg.run_dir]) == 0
+    out = capsys.readouterr().out
+    ends = re.search(r"episode ends: (\d+), terminated (\d+), time-limit truncations (\d+)", out)
+    total, terminated, truncated = map(int, ends.groups())
+    assert total == terminated + truncated and total > 0
+    assert "implied reward scale 5.00" in out
+    assert "disagree with the height/angle rule: 0" in out
+    assert inspect_buffer.main([str(Path(cfg.run_dir) / "nope")]) == 2
