@@ -14,7 +14,7 @@ last evaluation, next to the published returns at 1M (benchmarks/references.py),
 peers trained by benchmarks/peer_learning.py at the same budgets. `--export` copies the
 runs' configs and metric CSVs (no weights, snapshots or buffers), the peers' records and
 the manifest into a directory small enough to commit, and summarizes from there;
-`--publish` writes the section into a markdown file between markers named after the sweep,
+`--publish` writes the section into markdown files between markers named after the sweep,
 replacing an earlier version of it and leaving the rest of the file alone.
 """
 
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         invocation.exit_code = exit_code
         append_invocation(sweep_dir, invocation)
     if any(sweep_dir.rglob(CONFIG_FILE)):  # none when Hydra refused the command line
-        summarize(sweep_dir, args.peers, export=None, publish=None, title=None)
+        summarize(sweep_dir, args.peers, export=None, publish=[], title=None)
     return exit_code
 
 
@@ -164,7 +164,7 @@ def summarize(
     peers: Sequence[Path],
     *,
     export: Path | None,
-    publish: Path | None,
+    publish: Sequence[Path],
     title: str | None,
 ) -> Path:
     name = sweep_dir.name
@@ -184,9 +184,9 @@ def summarize(
         sweep_dir, title or f"Learning curves: {name}", runs, peer_runs, peer_dirs, manifest
     )
     (sweep_dir / SUMMARY_FILE).write_text(section.replace("](<FIGURE>)", f"]({FIGURE_FILE})"))
-    if publish is not None:
-        figure = Path(_relative(sweep_dir / FIGURE_FILE, publish.parent))
-        publish_section(publish, name, section.replace("<FIGURE>", str(figure)))
+    for document in publish:
+        figure = Path(_relative(sweep_dir / FIGURE_FILE, document.parent))
+        publish_section(document, name, section.replace("<FIGURE>", str(figure)))
     print((sweep_dir / SUMMARY_FILE).read_text())
     return sweep_dir / SUMMARY_FILE
 
@@ -207,7 +207,7 @@ def summary_section(
     peer_dirs: Sequence[Path],
     manifest: Sequence[Invocation],
 ) -> str:
-    lines = [f"## {title}", ""]
+    lines = [f"### {title}", ""]
     if manifest:
         lines += manifest_lines(manifest)
     else:
@@ -337,7 +337,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--peers", nargs="*", type=Path, default=[], help="dirs of peer_learning.py runs"
     )
     summary.add_argument("--export", type=Path, help="copy the metrics here and summarize there")
-    summary.add_argument("--publish", type=Path, help="markdown file to write the section into")
+    summary.add_argument(
+        "--publish",
+        nargs="+",
+        type=Path,
+        default=[],
+        help="markdown files to write the section into (docs/results.md README.md)",
+    )
     summary.add_argument("--title", help="the section's heading")
     return parser.parse_args(argv)
 

@@ -115,7 +115,7 @@ def test_summary_table_gives_returns_at_budgets_beside_the_references(
     make_peer(tmp_path / "peers", 0, {50_000: 300.0, 100_000: 900.0, 120_000: 1000.0}, 600.0)
     make_peer(tmp_path / "peers", 1, {50_000: 500.0, 100_000: 1100.0, 120_000: 1400.0}, 800.0)
     summary = learning.summarize(
-        sweep, [tmp_path / "peers"], export=None, publish=None, title=None
+        sweep, [tmp_path / "peers"], export=None, publish=[], title=None
     ).read_text()
     rows = table_rows(summary)
     # Budgets: 50k and 100k from the ladder, and the last evaluation (120k).
@@ -157,7 +157,7 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
     results.parent.mkdir()
     results.write_text("# Results\n\nHand-written text.\n")
     export = tmp_path / "benchmarks" / "results" / "hopper-demo"
-    learning.summarize(sweep, [], export=export, publish=results, title="Hopper, short")
+    learning.summarize(sweep, [], export=export, publish=[results], title="Hopper, short")
 
     copied = sorted(str(path.relative_to(export)) for path in export.rglob("*") if path.is_file())
     assert "Hopper-v5/loss=twinq,seed=0/config.yaml" in copied
@@ -167,7 +167,7 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
 
     text = results.read_text()
     assert text.startswith("# Results\n\nHand-written text.\n")
-    assert "<!-- learning:hopper-demo -->\n## Hopper, short" in text
+    assert "<!-- learning:hopper-demo -->\n### Hopper, short" in text
     assert "](../benchmarks/results/hopper-demo/learning.png)" in text
     # Provenance from the manifest: machine, both commits, dates, the calls' total wall time.
     assert (
@@ -179,10 +179,10 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
 
     # Published again, from the export itself: the section is replaced, not repeated.
     results.write_text(text + "\nMore hand-written text.\n")
-    learning.summarize(export, [], export=None, publish=results, title="Hopper, again")
+    learning.summarize(export, [], export=None, publish=[results], title="Hopper, again")
     again = results.read_text()
     assert again.count("<!-- learning:hopper-demo -->") == 1
-    assert "## Hopper, again" in again and "## Hopper, short" not in again
+    assert "### Hopper, again" in again and "### Hopper, short" not in again
     assert again.endswith("More hand-written text.\n")
     assert table_rows(again) == table_rows(text)
 
@@ -273,11 +273,11 @@ def test_ctrl_c_stops_the_runs_with_a_snapshot_and_keeps_the_record(tmp_path: Pa
 
 def test_bad_peer_records_and_dirs_give_one_line(learning, sweep: Path, tmp_path: Path) -> None:
     with pytest.raises(learning.RunDirError, match="peer directory .*nowhere does not exist"):
-        learning.summarize(sweep, [tmp_path / "nowhere"], export=None, publish=None, title=None)
+        learning.summarize(sweep, [tmp_path / "nowhere"], export=None, publish=[], title=None)
     peer = make_peer(tmp_path / "peers", 0, {50_000: 1.0}, 1.0)
     (peer / "run.json").write_text('{"implementation": "x"}')
     with pytest.raises(learning.RunDirError, match="seed=0 is not a peer run .*KeyError"):
-        learning.summarize(sweep, [tmp_path / "peers"], export=None, publish=None, title=None)
+        learning.summarize(sweep, [tmp_path / "peers"], export=None, publish=[], title=None)
 
 
 def test_the_same_peers_found_twice_count_once(learning, sweep: Path, tmp_path: Path) -> None:
@@ -294,7 +294,7 @@ def test_broken_markers_are_refused_not_overwritten(learning, sweep: Path, tmp_p
     broken = "# Results\n<!-- learning:hopper-demo -->\nold\n\nHand-written.\n"
     results.write_text(broken)
     with pytest.raises(learning.UsageError, match="holds 1 and 0: mend the markers"):
-        learning.summarize(sweep, [], export=None, publish=results, title=None)
+        learning.summarize(sweep, [], export=None, publish=[results], title=None)
     assert results.read_text() == broken
 
 
