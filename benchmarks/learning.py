@@ -212,7 +212,8 @@ def summary_section(
         lines += manifest_lines(manifest)
     else:
         lines += [f"No {MANIFEST_FILE} in `{sweep_dir}`: commands and machine not recorded.", ""]
-    peers_option = "".join(f" --peers {path}" for path in peer_dirs)
+    own_peers = sweep_dir / PEERS_DIR  # found without being named
+    peers_option = "".join(f" --peers {path}" for path in peer_dirs if path != own_peers)
     lines += [
         "Summarized by:",
         "",
@@ -264,7 +265,8 @@ def manifest_lines(manifest: Sequence[Invocation]) -> list[str]:
     calls = []
     for entry in manifest:
         if entry.ended:
-            outcome = f"exit {entry.exit_code}, {duration_text(entry.wall_s)}"
+            status = "killed" if entry.exit_code is None else f"exit {entry.exit_code}"
+            outcome = f"{status}, {duration_text(entry.wall_s)}"
         else:
             outcome = "no end recorded"
         calls.append(f"{entry.command}  # {entry.started}, {outcome}")
