@@ -16,8 +16,8 @@ from trl_sac.errors import RunDirError, first_line
 from trl_sac.formatting import duration_text, frames_text, spread_text
 from trl_sac.grouping import Variant, group_runs
 from trl_sac.plots import plot_curves
-from trl_sac.run_records import RunRecord, find_run_dirs, read_rows, read_run
-from trl_sac.summary import Curve, Spread, curve
+from trl_sac.run_records import RunRecord, find_run_dirs, read_rows, read_run, return_at
+from trl_sac.summary import Spread, curve, curve_of
 
 # Budgets the table reports where runs have got that far; a run's last evaluation is added
 # when it falls between them.
@@ -41,14 +41,7 @@ class PeerRun:
     command: str
 
     def return_at(self, frames: int) -> float:
-        if not self.eval_frames or self.eval_frames[-1] < frames:
-            return math.nan
-        before = [
-            value
-            for at, value in zip(self.eval_frames, self.eval_returns, strict=True)
-            if at <= frames
-        ]
-        return before[-1] if before else math.nan
+        return return_at(self.eval_frames, self.eval_returns, frames)
 
 
 @dataclass(frozen=True)
@@ -190,20 +183,6 @@ def rows_table(rows: Sequence[Row]) -> str:
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
-def peer_curve(peers: Sequence[PeerRun]) -> Curve:
-    by_frames: dict[int, list[float]] = {}
-    for peer in peers:
-        for frames, value in zip(peer.eval_frames, peer.eval_returns, strict=True):
-            by_frames.setdefault(frames, []).append(value)
-    points = [(frames, Spread.of(values)) for frames, values in sorted(by_frames.items())]
-    return Curve(
-        frames=tuple(frames for frames, _ in points),
-        mean=tuple(spread.mean for _, spread in points),
-        std=tuple(spread.std for _, spread in points),
-        runs=tuple(spread.count for _, spread in points),
-    )
-
-
 def plot_learning(
     runs: Sequence[RunRecord], peers: Sequence[PeerRun], path: Path, caption: str
 ) -> Path:
@@ -217,7 +196,7 @@ def plot_learning(
         task_peers = [peer for peer in peers if peer.env_id == env_id]
         for name in sorted({peer.name for peer in task_peers}):
             same = [peer for peer in task_peers if peer.name == name]
-            lines.append((name, peer_curve(same), len(same)))
+            lines.append((name, curve_of(same), len(same)))
         panels[env_id] = lines
     return plot_curves(panels, path, caption=caption)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,14 +70,7 @@ class RunRecord:
 
     def return_at(self, frames: int) -> float:
         """The latest evaluation at or before `frames`; NaN when the run has not got there."""
-        if not self.eval_frames or self.eval_frames[-1] < frames:
-            return math.nan
-        before = [
-            value
-            for at, value in zip(self.eval_frames, self.eval_returns, strict=True)
-            if at <= frames
-        ]
-        return before[-1] if before else math.nan
+        return return_at(self.eval_frames, self.eval_returns, frames)
 
     def frames_to_reach(self, threshold: float) -> int | None:
         """The first evaluation whose mean return is at least `threshold`, if any."""
@@ -85,6 +78,14 @@ class RunRecord:
             if value >= threshold:
                 return at
         return None
+
+
+def return_at(eval_frames: Sequence[int], eval_returns: Sequence[float], frames: int) -> float:
+    """The latest of the evaluations at or before `frames`; NaN when they stop short of it."""
+    if not eval_frames or eval_frames[-1] < frames:
+        return math.nan
+    before = [value for at, value in zip(eval_frames, eval_returns, strict=True) if at <= frames]
+    return before[-1] if before else math.nan
 
 
 def is_run_dir(path: Path) -> bool:

@@ -6,9 +6,17 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from trl_sac.grouping import Variant
 from trl_sac.run_records import RunRecord
+
+
+class Evaluated(Protocol):
+    """A run's evaluations: a trl-sac run, or a peer's."""
+
+    eval_frames: tuple[int, ...]
+    eval_returns: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,13 @@ class Curve:
 
 
 def curve(variant: Variant) -> Curve:
+    return curve_of(variant.runs)
+
+
+def curve_of(runs: Sequence[Evaluated]) -> Curve:
+    """Mean and spread over `runs` at every frame count any of them was evaluated at."""
     by_frames: dict[int, list[float]] = {}
-    for run in variant.runs:
+    for run in runs:
         for frames, value in zip(run.eval_frames, run.eval_returns, strict=True):
             by_frames.setdefault(frames, []).append(value)
     points = [(frames, Spread.of(values)) for frames, values in sorted(by_frames.items())]
