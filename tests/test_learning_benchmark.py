@@ -233,7 +233,14 @@ def test_bad_input_gives_one_line(learning, arguments, message, capsys) -> None:
     assert err.startswith(f"learning.py: error: {message}") and err.count("\n") == 1
 
 
-def test_ctrl_c_stops_the_runs_with_a_snapshot_and_keeps_the_record(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "name"), [(signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")]
+)
+def test_a_stop_signal_stops_the_runs_with_a_snapshot_and_keeps_the_record(
+    tmp_path: Path, signum: int, name: str
+) -> None:
+    """Ctrl-C in a terminal, or SIGTERM from a scheduler: learning.py passes it on to the runs,
+    which snapshot and stop; the call's record is kept with the exit status 128+N."""
     command = [
         sys.executable,
         str(BENCHMARKS / "learning.py"),
@@ -244,7 +251,7 @@ def test_ctrl_c_stops_the_runs_with_a_snapshot_and_keeps_the_record(tmp_path: Pa
         "--override", *TINY, "collector.total_frames=1000000", "snapshot.every_frames=200",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
-    # A session of its own, like a terminal's foreground job: Ctrl-C reaches every process.
+    # A session of its own, like a terminal's foreground job.
     process = subprocess.Popen(
         command,
         cwd=tmp_path,
@@ -259,15 +266,15 @@ def test_ctrl_c_stops_the_runs_with_a_snapshot_and_keeps_the_record(tmp_path: Pa
         lines.append(line)
         if "snapshot at frame" in line:  # learning has started
             break
-    os.killpg(process.pid, signal.SIGINT)
+    os.killpg(process.pid, signum)
     output, _ = process.communicate(timeout=120)
     output = "".join(lines) + output
-    assert process.returncode == 130, output[-3000:]
-    assert "SIGINT: stopped at frame" in output and "Traceback" not in output
+    assert process.returncode == 128 + signum, output[-3000:]
+    assert f"{name}: stopped at frame" in output and "Traceback" not in output
     sweep = tmp_path / "runs" / "stopped"
     assert list(sweep.glob("Hopper-v5/*/snapshots/snapshot-*"))
     (entry,) = json.loads((sweep / "learning.json").read_text())
-    assert entry["exit_code"] == 130 and entry["ended"]
+    assert entry["exit_code"] == 128 + signum and entry["ended"]
     assert "| Hopper-v5 | twinq (v2) | 1 |" in (sweep / "summary.md").read_text()
 
 
