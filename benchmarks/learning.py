@@ -13,9 +13,11 @@ directory: eval return (mean ± std over seeds) at 50k, 100k, 300k, 1M, 3M, 10M 
 last evaluation, next to the published returns at 1M (benchmarks/references.py), with
 peers trained by benchmarks/peer_learning.py at the same budgets. `--export` copies the
 runs' configs and metric CSVs (no weights, snapshots or buffers), the peers' records and
-the manifest into a directory small enough to commit, and summarizes from there;
-`--publish` writes the section into markdown files between markers named after the sweep,
-replacing an earlier version of it and leaving the rest of the file alone.
+the manifest into a directory small enough to commit, and summarizes from there; exporting
+another sweep into the same directory adds its runs and calls (more seeds, another
+machine). `--publish` writes the section into markdown files between markers named after
+the sweep (the export, when there is one), replacing an earlier version of it and leaving
+the rest of the file alone.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from trl_sac.formatting import duration_text, frames_text
 from trl_sac.interrupts import STOP_SIGNALS
 from trl_sac.report import build_report, parse_frames
 from trl_sac.run_dir import CONFIG_FILE, METRICS_DIR
-from trl_sac.run_records import RunRecord
+from trl_sac.run_records import RunRecord, is_run_dir, read_run
 
 SUMMARY_FILE = "summary.md"
 PEERS_DIR = "peers"
@@ -138,11 +140,25 @@ def run_sweep(command: list[str]) -> int:
 
 
 def export_metrics(sweep_dir: Path, peers: Sequence[Path], destination: Path) -> Path:
-    """Copy what the results are made of, and nothing heavy, to `destination`."""
+    """Copy what the results are made of, and nothing heavy, to `destination`.
+
+    An earlier export there is added to, not replaced, so seeds or tasks run later, or on
+    another machine, join the same table: its runs and calls stay, a run exported again is
+    replaced by its newer state, and the manifest holds every call once.
+    """
     if destination.resolve() == sweep_dir.resolve():
         raise UsageError(f"--export {destination} is the sweep directory itself")
+    runs = read_runs([sweep_dir])
+    for run in runs:  # all checked before anything is copied
+        target = destination / run.path.relative_to(sweep_dir)
+        exported = read_run(target).frames if is_run_dir(target) else 0
+        if exported > run.frames:
+            raise UsageError(
+                f"{target} holds {exported} frames of this run, {run.path} only {run.frames}: "
+                f"export to another directory, or remove {target} first"
+            )
     destination.mkdir(parents=True, exist_ok=True)
-    for run in read_runs([sweep_dir]):
+    for run in runs:
         target = destination / run.path.relative_to(sweep_dir)
         (target / METRICS_DIR).mkdir(parents=True, exist_ok=True)
         shutil.copy2(run.path / CONFIG_FILE, target / CONFIG_FILE)
@@ -154,8 +170,8 @@ def export_metrics(sweep_dir: Path, peers: Sequence[Path], destination: Path) ->
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(record, target / PEER_RECORD)
             shutil.copy2(record.parent / "eval.csv", target / "eval.csv")
-    if (sweep_dir / MANIFEST_FILE).exists():
-        shutil.copy2(sweep_dir / MANIFEST_FILE, destination / MANIFEST_FILE)
+    for invocation in read_manifest(sweep_dir):
+        append_invocation(destination, invocation)
     return destination
 
 
@@ -167,7 +183,8 @@ def summarize(
     publish: Sequence[Path],
     title: str | None,
 ) -> Path:
-    name = sweep_dir.name
+    # The section is named after what it shows: the export, when there is one.
+    name = (export or sweep_dir).name
     peer_dirs = list(peers)
     if (sweep_dir / PEERS_DIR).is_dir() and sweep_dir / PEERS_DIR not in peer_dirs:
         peer_dirs.append(sweep_dir / PEERS_DIR)

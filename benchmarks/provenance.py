@@ -108,9 +108,13 @@ def read_manifest(sweep_dir: Path) -> list[Invocation]:
 
 
 def append_invocation(sweep_dir: Path, invocation: Invocation) -> None:
-    """Add, or update by its id, one invocation in the sweep's manifest."""
-    entries = [entry for entry in read_manifest(sweep_dir) if entry.id != invocation.id]
-    entries.append(invocation)
+    """Add one invocation to the sweep's manifest, or update it in place (same id)."""
+    entries = read_manifest(sweep_dir)
+    ids = [entry.id for entry in entries]
+    if invocation.id in ids:
+        entries[ids.index(invocation.id)] = invocation
+    else:
+        entries.append(invocation)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     path = sweep_dir / MANIFEST_FILE
     partial = path.with_name(f".{path.name}.partial")

@@ -187,6 +187,70 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
     assert table_rows(again) == table_rows(text)
 
 
+def test_a_later_sweep_exported_to_the_same_place_joins_the_table(
+    learning, sweep: Path, tmp_path: Path
+) -> None:
+    from provenance import Invocation, append_invocation, read_manifest
+
+    export = tmp_path / "benchmarks" / "results" / "hopper-demo"
+    make_peer(tmp_path / "peers", 0, {50_000: 300.0, 100_000: 900.0}, 600.0)
+    learning.summarize(sweep, [tmp_path / "peers"], export=export, publish=[], title=None)
+
+    # Seed 2 of twinq, run later on another machine, with its own peer seed.
+    later = tmp_path / "runs" / "hopper-demo-seed2"
+    every = {f: 10.0 * f / 1000 + 400 for f in range(10_000, 120_001, 10_000)}
+    overrides = ["loss=twinq", "seed=2"]
+    make_run(later, "Hopper-v5/loss=twinq,seed=2", overrides, every, total_frames=120_000)
+    other = Invocation(
+        id="c",
+        command="python benchmarks/learning.py run --seeds 2 --name hopper-demo-seed2",
+        commit="0123abc",
+        machine="16-core Other CPU, 128 GiB, no GPU",
+        started="2026-11-22 09:00:00",
+        ended="2026-11-22 09:20:00",
+        wall_s=1200.0,
+        exit_code=0,
+    )
+    append_invocation(later, other)
+    make_peer(tmp_path / "later-peers", 2, {50_000: 700.0, 100_000: 1300.0}, 700.0)
+    results = tmp_path / "results.md"
+    text = learning.summarize(
+        later, [tmp_path / "later-peers"], export=export, publish=[results], title=None
+    ).read_text()
+
+    rows = table_rows(text)
+    # twinq's seeds 0, 1 and 2 at 100k: 1000, 1200 and 1400.
+    assert rows[("twinq (v2)", "100k")][2:5] == ["3", "100k", "1200.0 ± 200.0"]
+    assert rows[("vnet (v1)", "100k")][2] == "2"
+    assert rows[("stable-baselines3 9.9", "100k")][2:5] == ["2", "100k", "1100.0 ± 282.8"]
+    assert [entry.id for entry in read_manifest(export)] == ["a", "b", "c"]
+    assert "Commit: abc1234, def5678, 0123abc." in text
+    assert "<!-- learning:hopper-demo -->" in results.read_text()
+
+    # Exported again, the same calls are kept once and the runs are the same.
+    learning.summarize(later, [], export=export, publish=[], title=None)
+    assert [entry.id for entry in read_manifest(export)] == ["a", "b", "c"]
+    assert table_rows((export / "summary.md").read_text()) == rows
+
+
+def test_an_export_never_replaces_a_run_by_a_shorter_one(
+    learning, sweep: Path, tmp_path: Path
+) -> None:
+    export = tmp_path / "export"
+    learning.summarize(sweep, [], export=export, publish=[], title=None)
+    eval_csv = export / "Hopper-v5/loss=twinq,seed=0/metrics/eval.csv"
+    before = eval_csv.read_text()
+    manifest = (export / "learning.json").read_text()
+
+    restarted = tmp_path / "runs" / "restarted"
+    overrides = ["loss=twinq", "seed=0"]
+    make_run(restarted, "Hopper-v5/loss=twinq,seed=0", overrides, {10_000: 50.0})
+    with pytest.raises(learning.UsageError, match="holds 120000 frames of this run"):
+        learning.summarize(restarted, [], export=export, publish=[], title=None)
+    assert eval_csv.read_text() == before
+    assert (export / "learning.json").read_text() == manifest
+
+
 def test_run_trains_the_grid_records_provenance_and_summarizes(tmp_path: Path) -> None:
     command = [
         sys.executable,
