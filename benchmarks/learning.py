@@ -198,7 +198,13 @@ def summarize(
     build_report([sweep_dir], sweep_dir, progress=False, caption=caption)
     plot_learning(runs, peer_runs, sweep_dir / FIGURE_FILE, caption)
     section = summary_section(
-        sweep_dir, title or f"Learning curves: {name}", runs, peer_runs, peer_dirs, manifest
+        sweep_dir,
+        title or f"Learning curves: {name}",
+        runs,
+        peer_runs,
+        peer_dirs,
+        manifest,
+        title_given=title is not None,
     )
     (sweep_dir / SUMMARY_FILE).write_text(section.replace("](<FIGURE>)", f"]({FIGURE_FILE})"))
     for document in publish:
@@ -216,6 +222,20 @@ def provenance_caption(runs: Sequence[RunRecord], manifest: Sequence[Invocation]
     return f"{tasks}: up to {frames} env frames, {seeds} seeds; {machines}"
 
 
+def peer_provenance(runs: Sequence[PeerRun]) -> str:
+    """One line naming, for each command and machine, the seeds a peer's runs came from."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for run in runs:
+        groups.setdefault((run.command, run.machine), []).append(run.seed)
+    parts = []
+    for (command, machine), seeds in groups.items():
+        label = "seed" if len(seeds) == 1 else "seeds"
+        listed = ", ".join(str(seed) for seed in sorted(seeds))
+        by = f"`{command}`" if command else "a command not recorded"
+        parts.append(f"{label} {listed} by {by} on {machine}")
+    return f"Peer {runs[0].name}, {len(runs)} runs: " + "; ".join(parts) + "."
+
+
 def summary_section(
     sweep_dir: Path,
     title: str,
@@ -223,6 +243,8 @@ def summary_section(
     peers: Sequence[PeerRun],
     peer_dirs: Sequence[Path],
     manifest: Sequence[Invocation],
+    *,
+    title_given: bool = False,
 ) -> str:
     lines = [f"### {title}", ""]
     if manifest:
@@ -231,23 +253,17 @@ def summary_section(
         lines += [f"No {MANIFEST_FILE} in `{sweep_dir}`: commands and machine not recorded.", ""]
     own_peers = sweep_dir / PEERS_DIR  # found without being named
     peers_option = "".join(f" --peers {path}" for path in peer_dirs if path != own_peers)
+    title_option = f" --title {shlex.quote(title)}" if title_given else ""
     lines += [
         "Summarized by:",
         "",
         "```bash",
-        f"python benchmarks/learning.py summary {sweep_dir}{peers_option}",
+        f"python benchmarks/learning.py summary {sweep_dir}{peers_option}{title_option}",
         "```",
         "",
     ]
     for name in sorted({peer.name for peer in peers}):
-        same = [peer for peer in peers if peer.name == name]
-        machines = "; ".join(dict.fromkeys(peer.machine for peer in same))
-        commands = "; ".join(f"`{c}`" for c in dict.fromkeys(p.command for p in same) if c)
-        lines += [
-            f"Peer {name}: {len(same)} runs by {commands or 'a command not recorded'}; "
-            f"machine: {machines}.",
-            "",
-        ]
+        lines += [peer_provenance([peer for peer in peers if peer.name == name]), ""]
     unfinished = sum(not run.finished for run in runs)
     seeds = ", ".join(str(seed) for seed in sorted({run.seed for run in runs}))
     lines += [

@@ -135,11 +135,31 @@ def test_summary_table_gives_returns_at_budgets_beside_the_references(
     assert peer[2:6] == ["2", "100k", "1000.0 ± 141.4", "–"]
     assert rows[("stable-baselines3 9.9", "120k")][5] == "11m40s"
     assert (
-        "Peer stable-baselines3 9.9: 2 runs by `python benchmarks/peer_learning.py --seeds 0 1`;"
-        " machine: 2-core Test CPU, 8 GiB, no GPU." in summary
+        "Peer stable-baselines3 9.9, 2 runs: seeds 0, 1 by "
+        "`python benchmarks/peer_learning.py --seeds 0 1` on 2-core Test CPU, 8 GiB, no GPU."
+        in summary
     )
     assert (sweep / "learning.png").stat().st_size > 10_000
     assert (sweep / "report.md").exists()
+
+
+def test_peer_runs_name_the_command_and_machine_each_seed_came_from(learning) -> None:
+    from learning_summary import PeerRun
+
+    def peer(seed: int, command: str, machine: str) -> PeerRun:
+        return PeerRun("sb3 9.9", "Hopper-v5", seed, (), (), 0.0, machine, command)
+
+    runs = [
+        peer(0, "peer_learning.py --seeds 0 1", "x86_64"),
+        peer(2, "peer_learning.py --seeds 2", "2-core Test CPU"),
+        peer(1, "peer_learning.py --seeds 0 1", "x86_64"),
+        peer(3, "", "2-core Test CPU"),
+    ]
+    assert learning.peer_provenance(runs) == (
+        "Peer sb3 9.9, 4 runs: seeds 0, 1 by `peer_learning.py --seeds 0 1` on x86_64; "
+        "seed 2 by `peer_learning.py --seeds 2` on 2-core Test CPU; "
+        "seed 3 by a command not recorded on 2-core Test CPU."
+    )
 
 
 def test_budgets_follow_the_ladder_and_the_last_evaluation(learning) -> None:
@@ -175,7 +195,8 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
         "Date: 2026-11-20 to 2026-11-21. Wall time of the calls: 1h30m." in text
     )
     assert "--name hopper-demo  # 2026-11-20 10:00:00, exit 130, 1h00m" in text
-    assert f"python benchmarks/learning.py summary {export}\n" in text
+    # The command that summarized it, heading included, so a rerun gives the same section.
+    assert f"python benchmarks/learning.py summary {export} --title 'Hopper, short'\n" in text
 
     # Published again, from the export itself: the section is replaced, not repeated.
     results.write_text(text + "\nMore hand-written text.\n")
