@@ -183,8 +183,6 @@ def summarize(
     publish: Sequence[Path],
     title: str | None,
 ) -> Path:
-    # The section is named after what it shows: the export, when there is one.
-    name = (export or sweep_dir).name
     peer_dirs = list(peers)
     if (sweep_dir / PEERS_DIR).is_dir() and sweep_dir / PEERS_DIR not in peer_dirs:
         peer_dirs.append(sweep_dir / PEERS_DIR)
@@ -197,19 +195,11 @@ def summarize(
     caption = provenance_caption(runs, manifest)
     build_report([sweep_dir], sweep_dir, progress=False, caption=caption)
     plot_learning(runs, peer_runs, sweep_dir / FIGURE_FILE, caption)
-    section = summary_section(
-        sweep_dir,
-        title or f"Learning curves: {name}",
-        runs,
-        peer_runs,
-        peer_dirs,
-        manifest,
-        title_given=title is not None,
-    )
+    section = summary_section(sweep_dir, title, runs, peer_runs, peer_dirs, manifest)
     (sweep_dir / SUMMARY_FILE).write_text(section.replace("](<FIGURE>)", f"]({FIGURE_FILE})"))
     for document in publish:
         figure = Path(_relative(sweep_dir / FIGURE_FILE, document.parent))
-        publish_section(document, name, section.replace("<FIGURE>", str(figure)))
+        publish_section(document, sweep_dir.name, section.replace("<FIGURE>", str(figure)))
     print((sweep_dir / SUMMARY_FILE).read_text())
     return sweep_dir / SUMMARY_FILE
 
@@ -238,22 +228,21 @@ def peer_provenance(runs: Sequence[PeerRun]) -> str:
 
 def summary_section(
     sweep_dir: Path,
-    title: str,
+    title: str | None,
     runs: Sequence[RunRecord],
     peers: Sequence[PeerRun],
     peer_dirs: Sequence[Path],
     manifest: Sequence[Invocation],
-    *,
-    title_given: bool = False,
 ) -> str:
-    lines = [f"### {title}", ""]
+    # Named after the directory it summarizes: the export, when there is one.
+    lines = [f"### {title or f'Learning curves: {sweep_dir.name}'}", ""]
     if manifest:
         lines += manifest_lines(manifest)
     else:
         lines += [f"No {MANIFEST_FILE} in `{sweep_dir}`: commands and machine not recorded.", ""]
     own_peers = sweep_dir / PEERS_DIR  # found without being named
     peers_option = "".join(f" --peers {path}" for path in peer_dirs if path != own_peers)
-    title_option = f" --title {shlex.quote(title)}" if title_given else ""
+    title_option = f" --title {shlex.quote(title)}" if title else ""
     lines += [
         "Summarized by:",
         "",
