@@ -79,13 +79,13 @@ class Protocol:
     eval_seed_offset: int
 
     @classmethod
-    def of_trl_sac(cls, env_id: str) -> Protocol:
+    def of_trl_sac(cls, env_id: str, overrides: list[str] | None = None) -> Protocol:
         import gymnasium as gym
         from hydra import compose, initialize_config_module
 
         gym.spec(env_id)  # an unknown task fails here, before anything is written
         with initialize_config_module("trl_sac.conf", version_base="1.3"):
-            cfg = compose("train", [f"env.id={env_id}"])
+            cfg = compose("train", [f"env.id={env_id}", *(overrides or [])])
         return cls(
             random_frames=int(cfg.collector.init_random_frames),
             max_episode_steps=int(cfg.env.max_episode_steps),
@@ -174,13 +174,20 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=Path("runs/peers"))
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        help="evaluate every this many frames (default: trl-sac's eval.every_frames); "
+        "match the trl-sac sweep it is compared with",
+    )
     args = parser.parse_args()
     try:
         import stable_baselines3  # noqa: F401
     except ImportError:
         return fail("Stable-Baselines3 is not installed: pip install -e '.[bench]'")
     try:
-        protocol = Protocol.of_trl_sac(args.env)
+        overrides = [] if args.eval_every is None else [f"eval.every_frames={args.eval_every}"]
+        protocol = Protocol.of_trl_sac(args.env, overrides)
     except Exception as error:  # Hydra and gymnasium raise many kinds for an unknown task
         return fail(f"no trl-sac config for --env {args.env}: {first_line(error)}")
     if args.frames <= 0 or args.frames % protocol.eval_every:

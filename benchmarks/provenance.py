@@ -33,6 +33,10 @@ class Invocation:
     wall_s: float = 0.0
     exit_code: int | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    # OMP_NUM_THREADS as the call saw it ("unset" when it was not set), and its niceness:
+    # what a wall time means depends on both.
+    threads: str = ""
+    nice: int | None = None
     # Anything a reader of the results should know about this call, e.g. how it was recorded.
     note: str = ""
 
@@ -93,6 +97,8 @@ def start_invocation(command: str) -> Invocation:
         machine=machine_description(),
         started=time.strftime("%Y-%m-%d %H:%M:%S"),
         versions=versions(),
+        threads=os.environ.get("OMP_NUM_THREADS", "unset"),
+        nice=os.nice(0),
     )
 
 
