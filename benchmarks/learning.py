@@ -4,20 +4,25 @@ python benchmarks/learning.py run --tasks hopper walker2d --jobs 6 --override de
 python benchmarks/learning.py run --tasks hopper --frames 100k --seeds 0 1 --name hopper-100k
 python benchmarks/learning.py summary runs/hopper-100k --peers runs/peers \
     --export benchmarks/results/hopper-100k --publish docs/results.md
+python benchmarks/learning.py overview benchmarks/results/*-100k --figure docs/learning.png \
+    --publish README.md --details docs/results.md
 
 `run` trains the grid with recipes/compare.py (so the same command again resumes every
 run, and a larger --frames extends them; without --frames each task runs to its paper
 budget), records the command, commit, machine and wall time in `runs/<name>/learning.json`,
 and ends with `summary`. `summary` writes `summary.md` and `learning.png` into the sweep
-directory: eval return (mean ± std over seeds) at 50k, 100k, 300k, 1M, 3M, 10M frames and at the
-last evaluation, next to the published returns at 1M (benchmarks/references.py), with
+directory: eval return (mean ± std over seeds) at 25k, 50k, 100k, 300k, 1M, 3M, 10M frames
+(those the runs evaluated at) and at the last evaluation, next to plain SAC's published
+return at the same budget and the published returns at 1M (benchmarks/references.py), with
 peers trained by benchmarks/peer_learning.py at the same budgets. `--export` copies the
 runs' configs and metric CSVs (no weights, snapshots or buffers), the peers' records and
 the manifest into a directory small enough to commit, and summarizes from there; exporting
 another sweep into the same directory adds its runs and calls (more seeds, another
 machine). `--publish` writes the section into markdown files between markers named after
 the sweep (the export, when there is one), replacing an earlier version of it and leaving
-the rest of the file alone.
+the rest of the file alone. `overview` puts several exported sweeps in one compact table,
+each task at the largest budget all its runs reached, beside the same-budget reference,
+with one figure, for a README.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from learning_summary import (
     FIGURE_FILE,
     PEER_RECORD,
     PeerRun,
+    overview_rows,
+    overview_table,
     plot_learning,
     read_peers,
     read_runs,
@@ -53,6 +60,7 @@ from provenance import (
     start_invocation,
 )
 from references import BUDGET as REFERENCE_BUDGET
+from references import SAME_BUDGET_SOURCE
 
 from trl_sac.errors import RunDirError, first_line
 from trl_sac.formatting import duration_text, frames_text
@@ -62,6 +70,8 @@ from trl_sac.run_dir import CONFIG_FILE, METRICS_DIR
 from trl_sac.run_records import RunRecord, is_run_dir, read_run
 
 SUMMARY_FILE = "summary.md"
+# The name of the markers an overview is published between.
+OVERVIEW_MARKER = "overview"
 PEERS_DIR = "peers"
 # The tasks with a config of their own; `generic` needs an env.id, so it is not one.
 TASKS = sorted(
@@ -260,8 +270,11 @@ def summary_section(
         "deterministic policy's mean return over its evaluation episodes, as mean ± sample "
         "std over seeds at each budget (*(k/n)*: only k of n runs got there). *Wall time per "
         "run* is to that budget, as each run's time.csv counts it (a run resumed from a "
-        "snapshot does not count the time of frames lost and redone). The published columns "
-        f"are returns at {frames_text(REFERENCE_BUDGET)} env steps, whatever the row's budget "
+        "snapshot does not count the time of frames lost and redone). *Same budget* is "
+        f"{SAME_BUDGET_SOURCE}: its mean evaluation return at the row's own budget, where "
+        "published (100k, 300k, 1M), and *share of it* the row's mean as a share of that. "
+        f"The other published columns are returns at {frames_text(REFERENCE_BUDGET)} env "
+        "steps, whatever the row's budget "
         "(benchmarks/references.py): the papers' figures are read off their plots (v1 "
         "MuJoCo tasks); CleanRL reports training-episode returns on v4 tasks, the SB3 zoo and "
         "Tianshou deterministic evaluation returns on v3 tasks.",
@@ -272,6 +285,43 @@ def summary_section(
         "",
     ]
     return "\n".join(lines)
+
+
+def overview(
+    sweep_dirs: Sequence[Path], figure: Path, publish: Sequence[Path], details: Path | None
+) -> str:
+    """One compact table across exported sweeps (each task at its largest common budget),
+    one figure, one sentence on the machine and budget, and a link to the details."""
+    runs = read_runs(sweep_dirs)
+    peer_dirs = [path / PEERS_DIR for path in sweep_dirs if (path / PEERS_DIR).is_dir()]
+    peers = read_peers(peer_dirs)
+    manifest = [entry for path in sweep_dirs for entry in read_manifest(path)]
+    rows = overview_rows(summary_rows(runs, peers))
+    caption = provenance_caption(runs, manifest)
+    plot_learning(runs, peers, figure, caption)
+    machines = "; ".join(dict.fromkeys(entry.machine for entry in manifest)) or "not recorded"
+    budgets = sorted({row.frames for row in rows})
+    budget = " and ".join(frames_text(frames) for frames in budgets)
+    peer_names = sorted({peer.name for peer in peers})
+    beside = f", beside {', '.join(peer_names)} trained the same way" if peer_names else ""
+    sections = []
+    for document in publish:
+        lines = [
+            f"Trained on {machines}, {budget} env frames per run (a short budget; the paper "
+            f"ran 1M-10M){beside}. Each row is the deterministic policy's eval return, mean "
+            "± sample std over seeds, at the largest budget all of the task's runs reached.",
+            "",
+            overview_table(rows),
+            "",
+            f"![eval return against env frames]({_relative(figure, document.parent)})",
+        ]
+        if details is not None:
+            link = _relative(details, document.parent)
+            lines += ["", f"Commands, every budget, wall times and provenance: [{link}]({link})."]
+        section = "\n".join(lines) + "\n"
+        publish_section(document, OVERVIEW_MARKER, section)
+        sections.append(section)
+    return sections[0] if sections else overview_table(rows) + "\n"
 
 
 def manifest_lines(manifest: Sequence[Invocation]) -> list[str]:
@@ -369,6 +419,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="markdown files to write the section into (docs/results.md README.md)",
     )
     summary.add_argument("--title", help="the section's heading")
+    glance = commands.add_parser(
+        "overview", help="one compact table and figure across exported sweeps"
+    )
+    glance.add_argument("sweep_dirs", nargs="+", type=Path)
+    glance.add_argument(
+        "--figure", type=Path, required=True, help="where to write the figure (PNG)"
+    )
+    glance.add_argument(
+        "--publish", nargs="+", type=Path, default=[], help="markdown files to write it into"
+    )
+    glance.add_argument("--details", type=Path, help="the document the overview links to")
     return parser.parse_args(argv)
 
 
@@ -377,6 +438,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run(args)
+        if args.command == "overview":
+            print(overview(args.sweep_dirs, args.figure, args.publish, args.details), end="")
+            return 0
         summarize(
             args.sweep_dir, args.peers, export=args.export, publish=args.publish, title=args.title
         )

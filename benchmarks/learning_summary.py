@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from references import BUDGET as REFERENCE_BUDGET
-from references import SOURCES, reference_cells
+from references import SAME_BUDGET_SOURCE, SOURCES, reference_cells, same_budget_return
 
 from trl_sac.errors import RunDirError, first_line
 from trl_sac.formatting import duration_text, frames_text, spread_text
@@ -19,9 +19,10 @@ from trl_sac.plots import plot_curves
 from trl_sac.run_records import RunRecord, find_run_dirs, read_rows, read_run, return_at
 from trl_sac.summary import Spread, curve, curve_of
 
-# Budgets the table reports where runs have got that far; a run's last evaluation is added
-# when it falls between them.
-LADDER = (50_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
+# Budgets the table reports where some run evaluated at exactly that many frames (a run
+# evaluated every 10k frames has no 25k row); the last evaluation is added when it falls
+# between them.
+LADDER = (25_000, 50_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
 PEER_RECORD = "run.json"
 FIGURE_FILE = "learning.png"
 VARIANT_NAMES = {"vnet": "vnet (v1)", "twinq": "twinq (v2)"}
@@ -53,6 +54,14 @@ class Row:
     eval_return: Spread
     wall_time_s: Spread
     references: list[str]
+    # Plain SAC's published return at this row's own budget, where there is one.
+    same_budget: float | None = None
+
+    def share_of_same_budget(self) -> str:
+        """ "87%": this row's mean return as a share of the same-budget reference."""
+        if self.same_budget is None or self.eval_return.count == 0:
+            return "–"
+        return f"{100 * self.eval_return.mean / self.same_budget:.0f}%"
 
 
 def read_peers(paths: Sequence[Path]) -> list[PeerRun]:
@@ -90,9 +99,14 @@ def read_peer(record_path: Path) -> PeerRun:
         ) from None
 
 
-def budgets_for(frames_reached: Sequence[int]) -> list[int]:
-    horizon = max(frames_reached, default=0)
-    budgets = [budget for budget in LADDER if budget <= horizon]
+def budgets_for(evaluations: Sequence[Sequence[int]]) -> list[int]:
+    """The ladder's budgets at which some run evaluated, and the furthest evaluation.
+
+    `evaluations` holds each run's evaluated frame counts.
+    """
+    evaluated = {frames for run in evaluations for frames in run}
+    horizon = max(evaluated, default=0)
+    budgets = [budget for budget in LADDER if budget in evaluated]
     if horizon and horizon not in budgets:
         budgets.append(horizon)
     return budgets
@@ -116,9 +130,7 @@ def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Ro
     for env_id in sorted({run.env_id for run in runs} | {peer.env_id for peer in peers}):
         task_runs = [run for run in runs if run.env_id == env_id]
         task_peers = [peer for peer in peers if peer.env_id == env_id]
-        evaluated = [run.eval_frames[-1] for run in task_runs if run.eval_frames]
-        evaluated += [peer.eval_frames[-1] for peer in task_peers if peer.eval_frames]
-        budgets = budgets_for(evaluated)
+        budgets = budgets_for([run.eval_frames for run in [*task_runs, *task_peers]])
         for variant in group_runs(task_runs) if task_runs else []:
             loss = str(variant.runs[0].config.get("loss.name"))
             for budget in budgets:
@@ -136,6 +148,7 @@ def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Ro
                             ]
                         ),
                         references=reference_cells(env_id, loss),
+                        same_budget=same_budget_return(env_id, budget),
                     )
                 )
         for name in sorted({peer.name for peer in task_peers}):
@@ -157,13 +170,15 @@ def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Ro
                             ]
                         ),
                         references=reference_cells(env_id, "twinq"),
+                        same_budget=same_budget_return(env_id, budget),
                     )
                 )
     return rows
 
 
 def rows_table(rows: Sequence[Row]) -> str:
-    header = ["task", "variant", "seeds", "env frames", "eval return", "wall time per run"]
+    header = ["task", "variant", "seeds", "env frames", "eval return"]
+    header += [f"same budget: {SAME_BUDGET_SOURCE}", "share of it", "wall time per run"]
     header += [f"{source} @ {frames_text(REFERENCE_BUDGET)}" for source in SOURCES]
     lines = [header, ["---"] * len(header)]
     for row in rows:
@@ -176,6 +191,8 @@ def rows_table(rows: Sequence[Row]) -> str:
                 spread_text(
                     row.eval_return.mean, row.eval_return.std, row.eval_return.count, row.seeds
                 ),
+                "–" if row.same_budget is None else f"{row.same_budget:g}",
+                row.share_of_same_budget(),
                 duration_text(row.wall_time_s.mean),
                 *row.references,
             ]
@@ -203,3 +220,45 @@ def plot_learning(
 
 def read_runs(paths: Sequence[Path]) -> list[RunRecord]:
     return [read_run(path) for path in find_run_dirs(paths)]
+
+
+def overview_rows(rows: Sequence[Row]) -> list[Row]:
+    """Each task's rows at its largest budget that every run of the task reached (failing
+    that, its largest budget with any return): the one line per variant a reader scans."""
+    chosen = []
+    for env_id in dict.fromkeys(row.env_id for row in rows):
+        task_rows = [row for row in rows if row.env_id == env_id]
+        budgets = sorted({row.frames for row in task_rows})
+        complete = [
+            budget
+            for budget in budgets
+            if all(row.eval_return.count == row.seeds for row in task_rows if row.frames == budget)
+        ]
+        reached = [
+            budget
+            for budget in budgets
+            if any(row.eval_return.count for row in task_rows if row.frames == budget)
+        ]
+        budget = max(complete or reached or budgets)
+        chosen += [row for row in task_rows if row.frames == budget]
+    return chosen
+
+
+def overview_table(rows: Sequence[Row]) -> str:
+    header = ["task", "variant", "seeds", "env frames", "eval return"]
+    header += [f"same budget: {SAME_BUDGET_SOURCE}", "share of it"]
+    lines = [header, ["---"] * len(header)]
+    for row in rows:
+        count = row.eval_return.count
+        lines.append(
+            [
+                row.env_id,
+                row.variant,
+                str(count) if count == row.seeds else f"{count} of {row.seeds}",
+                frames_text(row.frames),
+                spread_text(row.eval_return.mean, row.eval_return.std, count, count, digits=0),
+                "–" if row.same_budget is None else f"{row.same_budget:g}",
+                row.share_of_same_budget(),
+            ]
+        )
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)

@@ -1,8 +1,10 @@
-"""Published SAC returns at 1M env steps, from ../shared/docs/sac-facts.md, for results tables.
+"""Published SAC returns, from ../shared/docs/sac-facts.md, for results tables.
 
-The paper figures are read off the papers' plots (approximate); CleanRL reports training
-returns on v4 tasks over 3 seeds, the SB3 zoo and Tianshou deterministic evaluation returns
-on v3 tasks. Returns on v3-v5 are broadly comparable; the papers used v1.
+Two kinds. The 1M-step figures (REFERENCES): the papers' read off their plots
+(approximate); CleanRL's training returns on v4 tasks over 3 seeds; the SB3 zoo's and
+Tianshou's deterministic evaluation returns on v3 tasks. And the same-budget figures
+(SAME_BUDGET): plain SAC's mean evaluation return at 100k, 300k and 1M steps, the only fair
+yardstick for a short run. Returns on v3-v5 are broadly comparable; the papers used v1.
 """
 
 from __future__ import annotations
@@ -83,3 +85,21 @@ def reference_cells(env_id: str, loss: str) -> list[str]:
         key = PAPER_OF_LOSS.get(loss, "") if source == "paper" else source
         cells.append(published[key].text() if key in published else "–")
     return cells
+
+
+# Plain SAC (v2: twin Q, learned temperature, 2x256 networks, one update per env step) on
+# the v4 tasks, 10 seeds: the mean evaluation return at the logged step nearest each budget
+# in the SimbaV2 repository's results/baseline/sac_mujoco.csv (dojeon-ai/SimbaV2).
+SAME_BUDGET_SOURCE = "plain SAC, v4, 10 seeds (SimbaV2 baseline)"
+SAME_BUDGET: dict[str, dict[int, float]] = {
+    "Hopper-v5": {100_000: 1103, 300_000: 2160, 1_000_000: 2787},
+    "Walker2d-v5": {100_000: 690, 300_000: 2470, 1_000_000: 4536},
+    "HalfCheetah-v5": {100_000: 6156, 300_000: 8593, 1_000_000: 11321},
+    "Ant-v5": {100_000: 747, 300_000: 3532, 1_000_000: 5734},
+    "Humanoid-v5": {100_000: 632, 300_000: 3015, 1_000_000: 4826},
+}
+
+
+def same_budget_return(env_id: str, frames: int) -> float | None:
+    """Plain SAC's mean return on the task at exactly `frames` env steps, if published."""
+    return SAME_BUDGET.get(env_id, {}).get(frames)

@@ -122,18 +122,25 @@ def test_summary_table_gives_returns_at_budgets_beside_the_references(
     assert {frames for _, frames in rows} == {"50k", "100k", "120k"}
     # twinq: seed 0 has 10 * k, seed 1 has 10 * k + 200; the paper column is v2's figure.
     assert rows[("twinq (v2)", "100k")][2:5] == ["2", "100k", "1100.0 ± 141.4"]
-    assert rows[("twinq (v2)", "100k")][6] == "~3250"
-    assert rows[("twinq (v2)", "100k")][7:] == ["2310 ± 343", "2326 ± 1130", "3542 ± 52"]
+    # Plain SAC's published return at the row's own budget (Hopper 1103 at 100k), and the
+    # row's share of it; none is published at 50k or 120k.
+    assert rows[("twinq (v2)", "100k")][5:7] == ["1103", "100%"]
+    assert rows[("twinq (v2)", "50k")][5:7] == ["–", "–"]
+    assert rows[("twinq (v2)", "120k")][5:7] == ["–", "–"]
+    assert rows[("twinq (v2)", "100k")][8] == "~3250"
+    assert rows[("twinq (v2)", "100k")][9:] == ["2310 ± 343", "2326 ± 1130", "3542 ± 52"]
     # vnet seed 1 stopped at 60k: the 100k figure is over one of two seeds; v1's paper figure.
-    assert rows[("vnet (v1)", "100k")][4:7] == ["500.0 (1/2)", "12m30s", "~3370"]
+    assert rows[("vnet (v1)", "100k")][4:9] == ["500.0 (1/2)", "1103", "45%", "12m30s", "~3370"]
     assert rows[("vnet (v1)", "50k")][4] == "175.0 ± 106.1"
     # Wall time per run to the budget, from time.csv (rows at 60k and 120k frames); above,
     # vnet's 100k figure is seed 0's time at its 60k row.
-    assert rows[("twinq (v2)", "120k")][5] == "18m20s"
+    assert rows[("twinq (v2)", "120k")][7] == "18m20s"
     # The peers, at the same budgets; their wall time is known at their last evaluation.
     peer = rows[("stable-baselines3 9.9", "100k")]
-    assert peer[2:6] == ["2", "100k", "1000.0 ± 141.4", "–"]
-    assert rows[("stable-baselines3 9.9", "120k")][5] == "11m40s"
+    assert peer[2:7] == ["2", "100k", "1000.0 ± 141.4", "1103", "91%"]
+    assert peer[7] == "–"
+    assert rows[("stable-baselines3 9.9", "120k")][7] == "11m40s"
+    assert "same budget: plain SAC, v4, 10 seeds (SimbaV2 baseline)" in summary
     assert (
         "Peer stable-baselines3 9.9, 2 runs: seeds 0, 1 by "
         "`python benchmarks/peer_learning.py --seeds 0 1` on 2-core Test CPU, 8 GiB, no GPU."
@@ -165,8 +172,13 @@ def test_peer_runs_name_the_command_and_machine_each_seed_came_from(learning) ->
 def test_budgets_follow_the_ladder_and_the_last_evaluation(learning) -> None:
     import learning_summary
 
-    assert learning_summary.budgets_for([120_000, 90_000]) == [50_000, 100_000, 120_000]
-    assert learning_summary.budgets_for([1_000_000]) == [50_000, 100_000, 300_000, 1_000_000]
+    every_10k = range(10_000, 120_001, 10_000)
+    assert learning_summary.budgets_for([every_10k, [90_000]]) == [50_000, 100_000, 120_000]
+    # A ladder budget counts only where some run evaluated at it: 25k needs a 5k interval.
+    every_5k = range(5_000, 100_001, 5_000)
+    assert learning_summary.budgets_for([every_5k]) == [25_000, 50_000, 100_000]
+    every_100k = range(100_000, 1_000_001, 100_000)
+    assert learning_summary.budgets_for([every_100k]) == [100_000, 300_000, 1_000_000]
     assert learning_summary.budgets_for([]) == []
 
 
@@ -270,6 +282,60 @@ def test_an_export_never_replaces_a_run_by_a_shorter_one(
         learning.summarize(restarted, [], export=export, publish=[], title=None)
     assert eval_csv.read_text() == before
     assert (export / "learning.json").read_text() == manifest
+
+
+def test_the_overview_gives_each_task_at_its_largest_common_budget(
+    learning, sweep: Path, tmp_path: Path
+) -> None:
+    make_peer(tmp_path / "peers", 0, {50_000: 300.0, 100_000: 900.0, 120_000: 1000.0}, 600.0)
+    hopper = tmp_path / "results" / "hopper"
+    learning.summarize(sweep, [tmp_path / "peers"], export=hopper, publish=[], title=None)
+    cheetah = tmp_path / "runs" / "cheetah"
+    for seed in (0, 1):
+        returns = {f: 60.0 * f / 1000 + 100 * seed for f in range(5_000, 100_001, 5_000)}
+        name = f"HalfCheetah-v5/loss=twinq,seed={seed}"
+        make_run(
+            cheetah,
+            name,
+            ["loss=twinq", f"seed={seed}"],
+            returns,
+            total_frames=100_000,
+            config_name="halfcheetah",
+        )
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n\n## Results\n\nBefore.\n")
+    details = tmp_path / "docs" / "results.md"
+    section = learning.overview(
+        [hopper, cheetah], tmp_path / "docs" / "learning.png", [readme], details
+    )
+
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|")[:2]): [
+            cell.strip() for cell in line.strip("|").split("|")
+        ]
+        for line in section.splitlines()
+        if line.startswith(("| Hopper-v5", "| HalfCheetah-v5"))
+    }
+    # Hopper: vnet seed 1 stopped at 60k, so 50k is the largest budget all its runs reached.
+    assert rows[("Hopper-v5", "twinq (v2)")][2:] == ["2", "50k", "600 ± 141", "–", "–"]
+    assert rows[("Hopper-v5", "vnet (v1)")][2:5] == ["2", "50k", "175 ± 106"]
+    assert rows[("Hopper-v5", "stable-baselines3 9.9")][2:5] == ["1", "50k", "300"]
+    # HalfCheetah: both seeds to 100k, against plain SAC's 6156 there.
+    assert rows[("HalfCheetah-v5", "twinq (v2)")][2:] == [
+        "2",
+        "100k",
+        "6050 ± 71",
+        "6156",
+        "98%",
+    ]
+    assert "(docs/learning.png)" in section
+    assert "[docs/results.md](docs/results.md)" in section
+    assert (tmp_path / "docs" / "learning.png").stat().st_size > 10_000
+    text = readme.read_text()
+    assert text.startswith("# Title\n\n## Results\n\nBefore.\n\n<!-- learning:overview -->\n")
+    # Published again: replaced in place.
+    learning.overview([hopper, cheetah], tmp_path / "docs" / "learning.png", [readme], details)
+    assert readme.read_text() == text
 
 
 def test_run_trains_the_grid_records_provenance_and_summarizes(tmp_path: Path) -> None:
