@@ -14,6 +14,18 @@ the same budget. The plain-PyTorch reference is a minimal twin-Q SAC update writ
 on a buffer of the env's shapes: it has no env and measures updates/s only; beside it,
 `trl-sac-update` times trl-sac's own update (sample, gradient step, target update) the
 same way, so the two update rates compare like with like.
+
+Collection alone (`trl-sac-collect`): ms per env step of the training run's collector at the
+paper schedule, the transition's write into the replay buffer included, after the random
+warm-up: trl-sac's direct collector, split into the env step, the policy and the buffer
+write, and TorchRL's Collector (`collector.direct=false`) beside it.
+
+What a user's run costs (`trl-sac-recipe`, `sb3-recipe`): the task's recipe (and an SB3
+script with the same settings) run as commands by wall clock, twice, to `--warmup` + 500
+and to `--warmup` + 500 + `--steps` frames with evaluation off. The difference of the two
+times is the cost of `--steps` learning steps, whatever the process pays around the loop:
+startup, the final snapshot and exit cancel. Startup is the wall time of a one-frame run:
+imports, config, env, networks, the first frame, and a snapshot without the buffer.
 """
 
 from __future__ import annotations
@@ -22,8 +34,11 @@ import argparse
 import csv
 import json
 import math
+import os
 import platform
 import resource
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,7 +55,23 @@ REPO = Path(__file__).resolve().parents[1]
 # Learning steps run before the clock starts: the first updates of a run allocate,
 # and with compile=true they wait for compilation.
 LEARNING_WARMUP = 500
-IMPLEMENTATIONS = ("trl-sac", "trl-sac-update", "sb3", "plain")
+IMPLEMENTATIONS = (
+    "trl-sac",
+    "trl-sac-update",
+    "trl-sac-collect",
+    "sb3",
+    "plain",
+    "trl-sac-recipe",
+    "sb3-recipe",
+)
+# The task recipes by env id; other tasks run through recipes/train.py env.id=...
+RECIPES = {
+    "Hopper-v5": "hopper",
+    "Walker2d-v5": "walker2d",
+    "HalfCheetah-v5": "halfcheetah",
+    "Ant-v5": "ant",
+    "Humanoid-v5": "humanoid",
+}
 
 
 def peak_rss_mb() -> float:
@@ -156,22 +187,145 @@ def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
         return time_updates(update, args.steps * utd_ratio(args.target_update), device)
 
 
-def run_sb3(args: argparse.Namespace) -> dict[str, float]:
+def run_trl_sac_collect(args: argparse.Namespace) -> dict[str, float]:
+    """ms per env step of the training run's collectors, the buffer write included: the
+    direct one (split into env step, policy and buffer write) and TorchRL's Collector."""
+    import types
+
+    import torch
+
+    from trl_sac.agent import make_agent
+    from trl_sac.collection import make_collector
+    from trl_sac.data import make_replay_buffer
+    from trl_sac.envs import make_env, observation_size
+    from trl_sac.settings import resolve_settings
+
+    result = {}
+    spent = {"env": 0.0, "policy": 0.0, "buffer": 0.0}
+
+    def timed(name: str, call: Callable) -> Callable:
+        def measured(*arguments: Any) -> Any:
+            began = time.perf_counter()
+            value = call(*arguments)
+            spent[name] += time.perf_counter() - began
+            return value
+
+        return measured
+
+    for direct in (True, False):
+        cfg = trl_sac_config(args, f"collector.direct={direct}")
+        device = resolve_settings(cfg).device
+        torch.manual_seed(args.seed)
+        env = make_env(args.env, seed=args.seed, reward_scale=1.0, max_episode_steps=1000)
+        agent = make_agent(
+            cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            buffer = make_replay_buffer(
+                cfg.replay_buffer, batch_size=256, device=device, run_dir=Path(tmp)
+            )
+            collector = make_collector(
+                cfg.collector,
+                env,
+                agent.actor,
+                buffer,
+                agent.loss.in_keys,
+                device=device,
+                total_frames=args.warmup + LEARNING_WARMUP + args.steps,
+                init_random_frames=args.warmup,
+            )
+            if direct:  # the pieces of a direct step, each timed where the step calls it
+                collector.act = timed("policy", collector.act)
+                collector.gym_env = types.SimpleNamespace(step=timed("env", collector.gym_env.step))
+                collector.buffer = types.SimpleNamespace(add=timed("buffer", buffer.add))
+            batches = iter(collector)
+            for _ in range(args.warmup + LEARNING_WARMUP):
+                next(batches)
+            spent.update(env=0.0, policy=0.0, buffer=0.0)
+            began = time.perf_counter()
+            for _ in range(args.steps):
+                next(batches)
+            seconds = time.perf_counter() - began
+            collector.shutdown()
+        if direct:
+            result["collect_ms_per_step"] = 1000 * seconds / args.steps
+            for name, value in spent.items():
+                result[f"{name}_ms_per_step"] = 1000 * value / args.steps
+        else:
+            result["torchrl_collector_ms_per_step"] = 1000 * seconds / args.steps
+    return result
+
+
+def timed_command(command: list[str], threads: int) -> float:
+    """Wall seconds of a command, which must succeed, with `threads` OpenMP threads."""
+    environment = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    began = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=environment)
+    seconds = time.perf_counter() - began
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{shlex.join(command[1:3])} ... exited {done.returncode}: {last}")
+    return seconds
+
+
+def rate_by_wall_clock(
+    command: Callable[[int], list[str]], args: argparse.Namespace
+) -> dict[str, float]:
+    """Learning-phase rates from the wall times of two runs of a command, and its startup."""
+    short = args.warmup + LEARNING_WARMUP
+    longer = timed_command(command(short + args.steps), args.threads)
+    seconds = longer - timed_command(command(short), args.threads)
+    return {
+        "env_steps_per_s": args.steps / seconds,
+        "updates_per_s": args.steps * utd_ratio(args.target_update) / seconds,
+        "startup_s": timed_command(command(1), args.threads),
+    }
+
+
+def run_trl_sac_recipe(args: argparse.Namespace) -> dict[str, float]:
+    """The task's recipe as a user runs it, timed as a command."""
+    recipe = RECIPES.get(args.env)
+    script = [f"recipes/{recipe}.py"] if recipe else ["recipes/train.py", f"env.id={args.env}"]
+    runs = Path(tempfile.mkdtemp())
+
+    def command(frames: int) -> list[str]:
+        return [
+            sys.executable,
+            *script,
+            f"loss={args.loss}",
+            f"target_update={args.target_update}",
+            f"device={args.device}",
+            f"seed={args.seed}",
+            f"run_dir={runs / str(frames)}",
+            f"collector.total_frames={frames}",
+            f"collector.init_random_frames={min(args.warmup, frames)}",
+            "eval.episodes=0",
+            # A one-frame run measures startup: it writes no replay buffer.
+            f"snapshot.replay_buffer={frames > 1}",
+            *args.override,
+        ]
+
+    try:
+        return rate_by_wall_clock(command, args)
+    finally:
+        shutil.rmtree(runs, ignore_errors=True)
+
+
+def run_sb3_recipe(args: argparse.Namespace) -> dict[str, float]:
+    """SB3 with run_sb3's settings, timed as a command the same way."""
+    argv = [arg for arg in sys.argv[1:] if arg not in ("--only", args.only)]
+
+    def command(frames: int) -> list[str]:
+        return [sys.executable, __file__, *argv, "--only", "sb3-frames", "--frames", str(frames)]
+
+    return rate_by_wall_clock(command, args)
+
+
+def make_sb3(args: argparse.Namespace) -> Any:
     import gymnasium as gym
     from stable_baselines3 import SAC
-    from stable_baselines3.common.callbacks import BaseCallback
 
-    class LearningPhaseClock(BaseCallback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.start = math.nan
-
-        def _on_step(self) -> bool:
-            if self.num_timesteps == args.warmup + LEARNING_WARMUP:
-                self.start = time.perf_counter()
-            return True
-
-    model = SAC(
+    return SAC(
         "MlpPolicy",
         gym.make(args.env),
         learning_rate=3e-4,
@@ -187,6 +341,28 @@ def run_sb3(args: argparse.Namespace) -> dict[str, float]:
         device=args.device,
         seed=args.seed,
     )
+
+
+def run_sb3_frames(args: argparse.Namespace) -> dict[str, float]:
+    """SB3 trained for `--frames` env steps: the command sb3-recipe times."""
+    make_sb3(args).learn(total_timesteps=args.frames)
+    return {}
+
+
+def run_sb3(args: argparse.Namespace) -> dict[str, float]:
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class LearningPhaseClock(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.start = math.nan
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps == args.warmup + LEARNING_WARMUP:
+                self.start = time.perf_counter()
+            return True
+
+    model = make_sb3(args)
     clock = LearningPhaseClock()
     model.learn(total_timesteps=args.warmup + LEARNING_WARMUP + args.steps, callback=clock)
     seconds = time.perf_counter() - clock.start
@@ -278,8 +454,12 @@ def run_plain(args: argparse.Namespace) -> dict[str, float]:
 RUNNERS = {
     "trl-sac": run_trl_sac,
     "trl-sac-update": run_trl_sac_update,
+    "trl-sac-collect": run_trl_sac_collect,
     "sb3": run_sb3,
     "plain": run_plain,
+    "trl-sac-recipe": run_trl_sac_recipe,
+    "sb3-recipe": run_sb3_recipe,
+    "sb3-frames": run_sb3_frames,
 }
 
 
@@ -312,22 +492,33 @@ def median_result(runs: list[dict[str, float] | str]) -> dict[str, float] | str:
 
 def table(results: dict[str, dict[str, float] | str]) -> str:
     columns = [
-        ("env_steps_per_s", "env steps/s"),
-        ("updates_per_s", "updates/s"),
-        ("collect_ms_per_step", "collect ms/step"),
-        ("sample_ms_per_update", "sample ms/upd"),
-        ("update_ms_per_update", "update ms/upd"),
-        ("peak_rss_mb", "peak RSS MB"),
+        ("env_steps_per_s", "env steps/s", 1),
+        ("updates_per_s", "updates/s", 1),
+        ("collect_ms_per_step", "collect ms", 2),
+        ("env_ms_per_step", "env ms", 2),
+        ("policy_ms_per_step", "policy ms", 2),
+        ("buffer_ms_per_step", "buffer ms", 2),
+        ("torchrl_collector_ms_per_step", "Collector ms", 2),
+        ("sample_ms_per_update", "sample ms/upd", 2),
+        ("update_ms_per_update", "update ms/upd", 2),
+        ("startup_s", "startup s", 2),
+        ("peak_rss_mb", "peak RSS MB", 0),
     ]
-    lines = [f"{'':15}" + "".join(f"{title:>17}" for _, title in columns)]
+    shown = [
+        column
+        for column in columns
+        if any(isinstance(result, dict) and column[0] in result for result in results.values())
+    ]
+    lines = [f"{'':16}" + "".join(f"{title:>14}" for _, title, _ in shown)]
     for name, result in results.items():
         if isinstance(result, str):
-            lines.append(f"{name:15} failed: {result}")
+            lines.append(f"{name:16}failed: {result}")
             continue
         cells = "".join(
-            f"{result[key]:17.1f}" if key in result else f"{'-':>17}" for key, _ in columns
+            f"{result[key]:14.{digits}f}" if key in result else f"{'-':>14}"
+            for key, _, digits in shown
         )
-        lines.append(f"{name:15}{cells}")
+        lines.append(f"{name:16}{cells}")
     return "\n".join(lines)
 
 
@@ -337,6 +528,12 @@ def ratios(results: dict[str, dict[str, float] | str]) -> dict[str, float]:
         ("trl-sac", "sb3", "env_steps_per_s"),
         ("trl-sac", "sb3", "updates_per_s"),
         ("trl-sac-update", "plain", "updates_per_s"),
+        # The loop against the update alone: what collecting and bookkeeping cost.
+        ("trl-sac", "trl-sac-update", "updates_per_s"),
+        ("trl-sac-recipe", "trl-sac-update", "updates_per_s"),
+        # A user's run against SB3's, both timed as commands.
+        ("trl-sac-recipe", "sb3-recipe", "env_steps_per_s"),
+        ("trl-sac-recipe", "sb3-recipe", "startup_s"),
     ]
     found = {}
     for mine, other, key in pairs:
@@ -362,7 +559,8 @@ def main() -> None:
         "--override", nargs="*", default=[], help="Hydra overrides for trl-sac (compile=true ...)"
     )
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
-    parser.add_argument("--only", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=list(RUNNERS), help=argparse.SUPPRESS)
+    parser.add_argument("--frames", type=int, help=argparse.SUPPRESS)  # for sb3-frames
     args = parser.parse_args()
     if args.only:
         run_one(args)

@@ -36,11 +36,19 @@ def test_ratios_compare_like_with_like(throughput):
         "trl-sac-update": {"updates_per_s": 130.0},
         "sb3": {"env_steps_per_s": 60.0, "updates_per_s": 60.0},
         "plain": {"updates_per_s": 100.0},
+        "trl-sac-recipe": {"env_steps_per_s": 65.0, "updates_per_s": 65.0, "startup_s": 3.0},
+        "sb3-recipe": {"env_steps_per_s": 50.0, "updates_per_s": 50.0, "startup_s": 2.0},
     }
     assert throughput.ratios(results) == {
         "trl-sac/sb3 env_steps_per_s": 1.5,
         "trl-sac/sb3 updates_per_s": 1.5,
         "trl-sac-update/plain updates_per_s": 1.3,
+        # The loop in-process and as a user's command, against the update alone.
+        "trl-sac/trl-sac-update updates_per_s": 90.0 / 130.0,
+        "trl-sac-recipe/trl-sac-update updates_per_s": 0.5,
+        # Both timed as commands by wall clock.
+        "trl-sac-recipe/sb3-recipe env_steps_per_s": 1.3,
+        "trl-sac-recipe/sb3-recipe startup_s": 1.5,
     }
     # A failed reference leaves its ratio out instead of breaking the report.
     assert "trl-sac/sb3 env_steps_per_s" not in throughput.ratios({**results, "sb3": "failed"})

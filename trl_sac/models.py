@@ -75,6 +75,11 @@ def make_actor(
     )
 
 
+def policy_network(actor: ProbabilisticActor) -> nn.Module:
+    """The network inside a make_actor actor: observation -> (loc, scale), same parameters."""
+    return actor.module[0].module
+
+
 def make_qvalue(
     observation_size: int, action_size: int, *, hidden_sizes: Sequence[int]
 ) -> ValueOperator:

@@ -34,6 +34,7 @@ RESUMABLE_CHANGES = (
     "compile",
     "cudagraphs",
     "optim.fused_loss",
+    "collector.direct",
     "eval.",
     "logger.",
     "snapshot.",

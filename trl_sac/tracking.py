@@ -22,11 +22,9 @@ class TrainWindow:
         self.loss_sum: TensorDictBase | None = None
         self.loss_count = 0
 
-    def add_episodes(self, batch: TensorDictBase) -> None:
-        done = batch["next", "done"].squeeze(-1)
-        if done.any():
-            self.returns += batch["next", "episode_reward"][done].squeeze(-1).tolist()
-            self.lengths += batch["next", "step_count"][done].squeeze(-1).tolist()
+    def add_episodes(self, returns: list[float], lengths: list[int]) -> None:
+        self.returns += returns
+        self.lengths += lengths
 
     def add_losses(self, losses: TensorDictBase) -> None:
         self.loss_sum = losses if self.loss_sum is None else self.loss_sum + losses

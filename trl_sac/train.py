@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 from torchrl.checkpoint import Checkpoint, GlobalRNGState
-from torchrl.collectors import Collector
 from torchrl.data import TensorDictReplayBuffer
 from torchrl.envs import EnvBase
 from tqdm import tqdm
@@ -19,6 +19,7 @@ from tqdm import tqdm
 from trl_sac.agent import Agent, make_agent
 from trl_sac.collection import make_collector
 from trl_sac.data import make_replay_buffer, snapshot_adapter
+from trl_sac.direct_collection import Collected
 from trl_sac.envs import make_env, observation_size
 from trl_sac.errors import Diverged, Interrupted
 from trl_sac.evaluation import evaluate
@@ -152,6 +153,8 @@ def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
         cfg.collector,
         train_env,
         agent.actor,
+        buffer,
+        agent.loss.in_keys,
         device=device,
         total_frames=remaining,
         init_random_frames=max(0, cfg.collector.init_random_frames - state.frames),
@@ -213,7 +216,7 @@ class TrainingLoop:
         self.eval_due = Every(cfg.eval.every_frames, after=state.reported_frames)
         self.snapshot_due = Every(cfg.snapshot.every_frames, after=state.frames)
 
-    def run(self, collector: Collector) -> None:
+    def run(self, collector: Iterable[Collected]) -> None:
         cfg, state = self.cfg, self.state
         progress = make_progress_bar(cfg.collector.total_frames, enabled=cfg.progress)
         progress.update(state.frames)
@@ -225,14 +228,14 @@ class TrainingLoop:
                 # order an uninterrupted run would have taken them.
                 self.update_and_report(stop, progress)
                 while True:
+                    # Env steps and their writes into the replay buffer.
                     with state.clock.measure("collect"):
-                        batch = next(batches, None)
-                    if batch is None:
+                        collected = next(batches, None)
+                    if collected is None:
                         break
-                    state.frames += batch.numel()
-                    self.buffer.extend(batch.select(*self.agent.loss.in_keys))
-                    state.window.add_episodes(batch)
-                    progress.update(batch.numel())
+                    state.frames += collected.frames
+                    state.window.add_episodes(collected.episode_returns, collected.episode_lengths)
+                    progress.update(collected.frames)
                     self.update_and_report(stop, progress)
                     last_frame = state.frames >= cfg.collector.total_frames
                     if self.snapshot_due(state.frames) or last_frame:
