@@ -313,10 +313,13 @@ def run_trl_sac_recipe(args: argparse.Namespace) -> dict[str, float]:
 
 def run_sb3_recipe(args: argparse.Namespace) -> dict[str, float]:
     """SB3 with run_sb3's settings, timed as a command the same way."""
-    argv = [arg for arg in sys.argv[1:] if arg not in ("--only", args.only)]
+    settings = [
+        *("--env", args.env, "--target-update", args.target_update, "--device", args.device),
+        *("--threads", str(args.threads), "--warmup", str(args.warmup), "--seed", str(args.seed)),
+    ]
 
     def command(frames: int) -> list[str]:
-        return [sys.executable, __file__, *argv, "--only", "sb3-frames", "--frames", str(frames)]
+        return [sys.executable, __file__, *settings, "--only=sb3-frames", f"--frames={frames}"]
 
     return rate_by_wall_clock(command, args)
 

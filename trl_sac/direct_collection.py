@@ -31,6 +31,8 @@ from torchrl.envs import (
 )
 
 CPU = torch.device("cpu")
+# done and terminated as the Collector stores them; the buffer copies what it is given.
+FLAGS = {False: torch.tensor([False]), True: torch.tensor([True])}
 # The chain trl_sac.envs.make_env builds, in its order; the arithmetic below is theirs.
 SUPPORTED_TRANSFORMS = (DoubleToFloat, ActionScaling, StepCounter, RewardSum, RewardScaling)
 # What each transition writes into the replay buffer: what SACLoss reads, both variants.
@@ -137,8 +139,8 @@ class DirectCollector:
                     "next": {
                         "observation": next_observation,
                         "reward": scaled,
-                        "done": torch.tensor([done]),
-                        "terminated": torch.tensor([bool(terminated)]),
+                        "done": FLAGS[done],
+                        "terminated": FLAGS[bool(terminated)],
                     },
                 },
                 batch_size=[],
