@@ -149,16 +149,21 @@ def run_sweep(command: list[str]) -> int:
     return 128 - exit_code if exit_code < 0 else exit_code
 
 
-def export_metrics(sweep_dir: Path, peers: Sequence[Path], destination: Path) -> Path:
+def export_metrics(
+    sweep_dir: Path, peers: Sequence[Path], destination: Path, *, finished_only: bool = False
+) -> Path:
     """Copy what the results are made of, and nothing heavy, to `destination`.
 
     An earlier export there is added to, not replaced, so seeds or tasks run later, or on
     another machine, join the same table: its runs and calls stay, a run exported again is
-    replaced by its newer state, and the manifest holds every call once.
+    replaced by its newer state, and the manifest holds every call once. With
+    `finished_only`, runs short of their budget stay out: a run whose snapshots will not
+    survive (a session that ends) is redone from the start, and a shorter export of it
+    would only block its later export.
     """
     if destination.resolve() == sweep_dir.resolve():
         raise UsageError(f"--export {destination} is the sweep directory itself")
-    runs = read_runs([sweep_dir])
+    runs = [run for run in read_runs([sweep_dir]) if run.finished or not finished_only]
     for run in runs:  # all checked before anything is copied
         target = destination / run.path.relative_to(sweep_dir)
         exported = read_run(target).frames if is_run_dir(target) else 0
@@ -192,12 +197,13 @@ def summarize(
     export: Path | None,
     publish: Sequence[Path],
     title: str | None,
+    finished_only: bool = False,
 ) -> Path:
     peer_dirs = list(peers)
     if (sweep_dir / PEERS_DIR).is_dir() and sweep_dir / PEERS_DIR not in peer_dirs:
         peer_dirs.append(sweep_dir / PEERS_DIR)
     if export is not None:
-        sweep_dir = export_metrics(sweep_dir, peer_dirs, export)
+        sweep_dir = export_metrics(sweep_dir, peer_dirs, export, finished_only=finished_only)
         peer_dirs = [sweep_dir / PEERS_DIR] if (sweep_dir / PEERS_DIR).is_dir() else []
     runs = read_runs([sweep_dir])
     peer_runs = read_peers(peer_dirs)
@@ -419,6 +425,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="markdown files to write the section into (docs/results.md README.md)",
     )
     summary.add_argument("--title", help="the section's heading")
+    summary.add_argument(
+        "--finished-only",
+        action="store_true",
+        help="export only the runs that reached their budget",
+    )
     glance = commands.add_parser(
         "overview", help="one compact table and figure across exported sweeps"
     )
@@ -442,7 +453,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(overview(args.sweep_dirs, args.figure, args.publish, args.details), end="")
             return 0
         summarize(
-            args.sweep_dir, args.peers, export=args.export, publish=args.publish, title=args.title
+            args.sweep_dir,
+            args.peers,
+            export=args.export,
+            publish=args.publish,
+            title=args.title,
+            finished_only=args.finished_only,
         )
         return 0
     except (UsageError, RunDirError, ValueError, OSError) as error:

@@ -156,23 +156,30 @@ def time_updates(update: Callable[[], None], count: int, device: Any) -> dict[st
     return {"updates_per_s": count / (time.perf_counter() - began)}
 
 
-def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
-    """trl-sac's update alone, in a tight loop like the plain reference: sample, gradient
-    step, target update, on a buffer filled with the env's transitions."""
+def trl_sac_learner(args: argparse.Namespace, *overrides: str) -> tuple[Any, Any, Any, Any]:
+    """The config, device, a seeded training env and the agent, as a training run makes them."""
     import torch
 
     from trl_sac.agent import make_agent
-    from trl_sac.data import make_replay_buffer
     from trl_sac.envs import make_env, observation_size
     from trl_sac.settings import resolve_settings
 
-    cfg = trl_sac_config(args)
+    cfg = trl_sac_config(args, *overrides)
     device = resolve_settings(cfg).device
     torch.manual_seed(args.seed)
     env = make_env(args.env, seed=args.seed, reward_scale=1.0, max_episode_steps=1000)
     agent = make_agent(
         cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
     )
+    return cfg, device, env, agent
+
+
+def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
+    """trl-sac's update alone, in a tight loop like the plain reference: sample, gradient
+    step, target update, on a buffer filled with the env's transitions."""
+    from trl_sac.data import make_replay_buffer
+
+    cfg, device, env, agent = trl_sac_learner(args)
     with tempfile.TemporaryDirectory() as tmp:
         buffer = make_replay_buffer(
             cfg.replay_buffer, batch_size=256, device=device, run_dir=Path(tmp)
@@ -192,13 +199,8 @@ def run_trl_sac_collect(args: argparse.Namespace) -> dict[str, float]:
     direct one (split into env step, policy and buffer write) and TorchRL's Collector."""
     import types
 
-    import torch
-
-    from trl_sac.agent import make_agent
     from trl_sac.collection import make_collector
     from trl_sac.data import make_replay_buffer
-    from trl_sac.envs import make_env, observation_size
-    from trl_sac.settings import resolve_settings
 
     result = {}
     spent = {"env": 0.0, "policy": 0.0, "buffer": 0.0}
@@ -213,13 +215,7 @@ def run_trl_sac_collect(args: argparse.Namespace) -> dict[str, float]:
         return measured
 
     for direct in (True, False):
-        cfg = trl_sac_config(args, f"collector.direct={direct}")
-        device = resolve_settings(cfg).device
-        torch.manual_seed(args.seed)
-        env = make_env(args.env, seed=args.seed, reward_scale=1.0, max_episode_steps=1000)
-        agent = make_agent(
-            cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
-        )
+        cfg, device, env, agent = trl_sac_learner(args, f"collector.direct={direct}")
         with tempfile.TemporaryDirectory() as tmp:
             buffer = make_replay_buffer(
                 cfg.replay_buffer, batch_size=256, device=device, run_dir=Path(tmp)

@@ -284,6 +284,17 @@ def test_an_export_never_replaces_a_run_by_a_shorter_one(
     assert (export / "learning.json").read_text() == manifest
 
 
+def test_an_export_of_finished_runs_only_leaves_the_others_out(
+    learning, sweep: Path, tmp_path: Path
+) -> None:
+    export = tmp_path / "export"
+    learning.summarize(sweep, [], export=export, publish=[], title=None, finished_only=True)
+    exported = sorted(path.parent.name for path in export.rglob("config.yaml"))
+    # vnet seed 1 stopped at 60k of its 120k frames.
+    assert exported == ["loss=twinq,seed=0", "loss=twinq,seed=1", "loss=vnet,seed=0"]
+    assert table_rows((export / "summary.md").read_text())[("vnet (v1)", "100k")][2] == "1"
+
+
 def test_the_overview_gives_each_task_at_its_largest_common_budget(
     learning, sweep: Path, tmp_path: Path
 ) -> None:
