@@ -338,7 +338,13 @@ def manifest_lines(manifest: Sequence[Invocation]) -> list[str]:
     ended = [entry for entry in manifest if entry.ended]
     total = duration_text(sum(entry.wall_s for entry in ended))
     if len(ended) < len(manifest):
-        total += f" (and {len(manifest) - len(ended)} calls that never recorded their end)"
+        unended = len(manifest) - len(ended)
+        without_end = (
+            "1 call that never recorded its end"
+            if unended == 1
+            else f"{unended} calls that never recorded their end"
+        )
+        total += f" (and {without_end}; a call still running has none yet)"
     versions = ", ".join(f"{name} {version}" for name, version in manifest[-1].versions.items())
     calls = []
     for entry in manifest:
@@ -347,6 +353,8 @@ def manifest_lines(manifest: Sequence[Invocation]) -> list[str]:
             outcome = f"{status}, {duration_text(entry.wall_s)}"
         else:
             outcome = "no end recorded"
+        if entry.threads:  # recorded since 2026-12-03
+            outcome += f", OMP_NUM_THREADS={entry.threads}, nice {entry.nice}"
         calls.append(f"{entry.command}  # {entry.started}, {outcome}")
     notes = [entry.note for entry in manifest if entry.note]
     return [
