@@ -11,7 +11,7 @@ from torchrl.data import TensorDictReplayBuffer
 from torchrl.envs import TransformedEnv
 from torchrl.modules import ProbabilisticActor
 
-from trl_sac.direct_collection import TRANSITION_KEYS, Collected, DirectCollector
+from trl_sac.direct_collection import Collected, DirectCollector
 from trl_sac.models import policy_network
 
 
@@ -58,15 +58,11 @@ def make_collector(
     if total_frames is None:
         total_frames = cfg.total_frames
     if cfg.direct:
-        if set(buffer_keys) != TRANSITION_KEYS:
-            raise ValueError(
-                f"the direct collector writes {sorted(map(str, TRANSITION_KEYS))}, the loss "
-                f"reads {sorted(map(str, buffer_keys))}: use collector.direct=false"
-            )
         return DirectCollector(
             env,
             policy_network(actor),
             buffer,
+            buffer_keys,
             frames_per_batch=cfg.frames_per_batch,
             total_frames=total_frames,
             init_random_frames=init_random_frames,

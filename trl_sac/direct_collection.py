@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from tensordict import TensorDict
 from torch import nn
@@ -71,6 +70,7 @@ class DirectCollector:
         env: TransformedEnv,
         network: nn.Module,
         buffer: TensorDictReplayBuffer,
+        buffer_keys: list,
         *,
         frames_per_batch: int,
         total_frames: int,
@@ -85,6 +85,11 @@ class DirectCollector:
             raise ValueError(
                 f"the direct collector steps the env make_env builds; this one has {names}: "
                 "use collector.direct=false"
+            )
+        if set(buffer_keys) != TRANSITION_KEYS:
+            raise ValueError(
+                f"the direct collector writes {sorted(map(str, TRANSITION_KEYS))}, the loss "
+                f"reads {sorted(map(str, buffer_keys))}: use collector.direct=false"
             )
         _, self.action_scaling, step_counter, _, self.reward_scaling = chain
         if step_counter.max_steps is not None or self.reward_scaling.standard_normal:
@@ -125,7 +130,7 @@ class DirectCollector:
             action = self.act(observation)
         env_action = self.action_scaling.denormalize(action)
         next_numpy, reward, terminated, truncated, _ = self.gym_env.step(env_action.numpy())
-        next_observation = torch.from_numpy(np.asarray(next_numpy)).to(torch.float32)
+        next_observation = torch.from_numpy(next_numpy).to(torch.float32)
         reward = torch.tensor([reward], dtype=torch.float32)
         self.episode_return += reward  # RewardSum sums the reward before RewardScaling
         self.episode_length += 1
