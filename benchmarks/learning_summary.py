@@ -180,7 +180,7 @@ def rows_table(rows: Sequence[Row]) -> str:
     header = ["task", "variant", "seeds", "env frames", "eval return"]
     header += [f"same budget: {SAME_BUDGET_SOURCE}", "share of it", "wall time per run"]
     header += [f"{source} @ {frames_text(REFERENCE_BUDGET)}" for source in SOURCES]
-    lines = [header, ["---"] * len(header)]
+    lines = []
     for row in rows:
         lines.append(
             [
@@ -197,7 +197,7 @@ def rows_table(rows: Sequence[Row]) -> str:
                 *row.references,
             ]
         )
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+    return markdown_table(header, lines)
 
 
 def plot_learning(
@@ -220,6 +220,11 @@ def plot_learning(
 
 def read_runs(paths: Sequence[Path]) -> list[RunRecord]:
     return [read_run(path) for path in find_run_dirs(paths)]
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [header, ["---"] * len(header), *rows]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
 def overview_rows(rows: Sequence[Row]) -> list[Row]:
@@ -247,7 +252,7 @@ def overview_rows(rows: Sequence[Row]) -> list[Row]:
 def overview_table(rows: Sequence[Row]) -> str:
     header = ["task", "variant", "seeds", "env frames", "eval return"]
     header += [f"same budget: {SAME_BUDGET_SOURCE}", "share of it"]
-    lines = [header, ["---"] * len(header)]
+    lines = []
     for row in rows:
         count = row.eval_return.count
         lines.append(
@@ -261,4 +266,4 @@ def overview_table(rows: Sequence[Row]) -> str:
                 row.share_of_same_budget(),
             ]
         )
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+    return markdown_table(header, lines)
