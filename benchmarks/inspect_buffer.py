@@ -20,8 +20,8 @@ from pathlib import Path
 from tensordict import TensorDict
 
 from trl_sac.errors import RunDirError
-from trl_sac.run_records import read_rows, read_run
-from trl_sac.snapshots import snapshot_paths
+from trl_sac.reporting.run_records import read_rows, read_run
+from trl_sac.runs.snapshots import snapshot_paths
 
 # gymnasium's healthy ranges (v5 defaults) on observation[0] (height) and [1] (torso angle).
 HEALTH = {"Hopper-v5": ((0.7, math.inf), (-0.2, 0.2)), "Walker2d-v5": ((0.8, 2.0), (-1.0, 1.0))}

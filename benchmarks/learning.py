@@ -63,11 +63,12 @@ from references import BUDGET as REFERENCE_BUDGET
 from references import SAME_BUDGET_SOURCE
 
 from trl_sac.errors import RunDirError, first_line
-from trl_sac.formatting import duration_text, frames_text
-from trl_sac.interrupts import STOP_SIGNALS
-from trl_sac.report import build_report, parse_frames
-from trl_sac.run_dir import CONFIG_FILE, METRICS_DIR
-from trl_sac.run_records import RunRecord, is_run_dir, read_run
+from trl_sac.files import write_text_atomically
+from trl_sac.reporting.formatting import duration_text, frames_text
+from trl_sac.reporting.report import build_report, parse_frames
+from trl_sac.reporting.run_records import RunRecord, is_run_dir, read_run
+from trl_sac.runs.interrupts import STOP_SIGNALS
+from trl_sac.runs.layout import CONFIG_FILE, METRICS_DIR
 
 SUMMARY_FILE = "summary.md"
 # The name of the markers an overview is published between.
@@ -212,7 +213,9 @@ def summarize(
     build_report([sweep_dir], sweep_dir, progress=False, caption=caption)
     plot_learning(runs, peer_runs, sweep_dir / FIGURE_FILE, caption)
     section = summary_section(sweep_dir, title, runs, peer_runs, peer_dirs, manifest)
-    (sweep_dir / SUMMARY_FILE).write_text(section.replace("](<FIGURE>)", f"]({FIGURE_FILE})"))
+    write_text_atomically(
+        sweep_dir / SUMMARY_FILE, section.replace("](<FIGURE>)", f"]({FIGURE_FILE})")
+    )
     for document in publish:
         figure = Path(_relative(sweep_dir / FIGURE_FILE, document.parent))
         publish_section(document, sweep_dir.name, section.replace("<FIGURE>", str(figure)))
@@ -385,9 +388,7 @@ def publish_section(path: Path, name: str, section: str) -> None:
             f"{path} should hold one {begin} followed by one {end}; it holds {begins} and "
             f"{ends}: mend the markers by hand"
         )
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text)
-    partial.replace(path)
+    write_text_atomically(path, text)
 
 
 def _relative(path: Path, start: Path) -> str:

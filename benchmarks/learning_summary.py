@@ -13,11 +13,11 @@ from references import BUDGET as REFERENCE_BUDGET
 from references import SAME_BUDGET_SOURCE, SOURCES, reference_cells, same_budget_return
 
 from trl_sac.errors import RunDirError, first_line
-from trl_sac.formatting import duration_text, frames_text, spread_text
-from trl_sac.grouping import Variant, group_runs
-from trl_sac.plots import plot_curves
-from trl_sac.run_records import RunRecord, find_run_dirs, read_rows, read_run, return_at
-from trl_sac.summary import Spread, curve, curve_of
+from trl_sac.reporting.formatting import duration_text, frames_text, spread_text
+from trl_sac.reporting.grouping import Variant, group_runs
+from trl_sac.reporting.plots import plot_curves
+from trl_sac.reporting.run_records import RunRecord, find_run_dirs, read_rows, read_run, return_at
+from trl_sac.reporting.summary import Spread, curve, curve_of
 
 # Budgets the table reports where some run evaluated at exactly that many frames (a run
 # evaluated every 10k frames has no 25k row); the last evaluation is added when it falls

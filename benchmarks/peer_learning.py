@@ -33,6 +33,7 @@ from typing import Any
 from provenance import current_commit, machine_description
 
 from trl_sac.errors import first_line
+from trl_sac.files import write_text_atomically
 
 EVAL_COLUMNS = (
     "frames",
@@ -164,7 +165,7 @@ def train_sb3(args: argparse.Namespace, protocol: Protocol, seed: int, run_dir: 
         "date": time.strftime("%Y-%m-%d"),
         "command": shlex.join(["python", *sys.argv]),
     }
-    (run_dir / "run.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_text_atomically(run_dir / "run.json", json.dumps(record, indent=2) + "\n")
 
 
 def main() -> int:

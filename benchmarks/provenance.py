@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from trl_sac.errors import RunDirError, first_line
+from trl_sac.files import write_text_atomically
 
 MANIFEST_FILE = "learning.json"
 REPO = Path(__file__).resolve().parents[1]
@@ -123,6 +124,4 @@ def append_invocation(sweep_dir: Path, invocation: Invocation) -> None:
         entries.append(invocation)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     path = sweep_dir / MANIFEST_FILE
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps([asdict(entry) for entry in entries], indent=2) + "\n")
-    partial.replace(path)
+    write_text_atomically(path, json.dumps([asdict(entry) for entry in entries], indent=2) + "\n")

@@ -11,7 +11,7 @@ import statistics
 
 import gymnasium as gym
 
-import trl_sac  # noqa: F401  (registers trl-sac's own tasks)
+import trl_sac.tasks  # noqa: F401  (registers trl-sac's own tasks)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ os.environ.setdefault("MUJOCO_GL", "osmesa")
 import gymnasium as gym  # noqa: E402
 import imageio.v3 as iio  # noqa: E402
 
-import trl_sac  # noqa: E402, F401  (registers trl-sac's own tasks)
+import trl_sac.tasks  # noqa: E402, F401  (registers trl-sac's own tasks)
 
 
 def main() -> None:

@@ -18,11 +18,12 @@ from pathlib import Path
 import torch
 from hydra import compose, initialize_config_module
 
-from trl_sac.agent import make_agent
-from trl_sac.data import make_replay_buffer, snapshot_adapter
-from trl_sac.envs import make_env, observation_size
-from trl_sac.run_state import RunState
-from trl_sac.snapshots import SnapshotStore, make_checkpoint
+from trl_sac.files import write_text_atomically
+from trl_sac.rollout.envs import make_env, observation_size
+from trl_sac.rollout.replay_buffer import make_replay_buffer, snapshot_adapter
+from trl_sac.runs.snapshots import SnapshotStore, make_checkpoint
+from trl_sac.sac.agent import make_agent
+from trl_sac.training.run_state import RunState
 
 
 def build(storage: str, run_dir: Path, env_id: str, size: int):
@@ -103,7 +104,7 @@ def main() -> None:
             f"{r['write_s_median']:8.2f} {r['load_s']:7.2f}"
         )
     if args.out:
-        args.out.write_text(json.dumps({"env": args.env, "results": results}, indent=2))
+        write_text_atomically(args.out, json.dumps({"env": args.env, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

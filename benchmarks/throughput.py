@@ -48,6 +48,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trl_sac.files import write_text_atomically
+
 if TYPE_CHECKING:
     from omegaconf import DictConfig
 
@@ -160,9 +162,9 @@ def trl_sac_learner(args: argparse.Namespace, *overrides: str) -> tuple[Any, Any
     """The config, device, a seeded training env and the agent, as a training run makes them."""
     import torch
 
-    from trl_sac.agent import make_agent
-    from trl_sac.envs import make_env, observation_size
-    from trl_sac.settings import resolve_settings
+    from trl_sac.rollout.envs import make_env, observation_size
+    from trl_sac.sac.agent import make_agent
+    from trl_sac.training.settings import resolve_settings
 
     cfg = trl_sac_config(args, *overrides)
     device = resolve_settings(cfg).device
@@ -177,7 +179,7 @@ def trl_sac_learner(args: argparse.Namespace, *overrides: str) -> tuple[Any, Any
 def run_trl_sac_update(args: argparse.Namespace) -> dict[str, float]:
     """trl-sac's update alone, in a tight loop like the plain reference: sample, gradient
     step, target update, on a buffer filled with the env's transitions."""
-    from trl_sac.data import make_replay_buffer
+    from trl_sac.rollout.replay_buffer import make_replay_buffer
 
     cfg, device, env, agent = trl_sac_learner(args)
     with tempfile.TemporaryDirectory() as tmp:
@@ -199,8 +201,8 @@ def run_trl_sac_collect(args: argparse.Namespace) -> dict[str, float]:
     direct one (split into env step, policy and buffer write) and TorchRL's Collector."""
     import types
 
-    from trl_sac.collection import make_collector
-    from trl_sac.data import make_replay_buffer
+    from trl_sac.rollout.collection import make_collector
+    from trl_sac.rollout.replay_buffer import make_replay_buffer
 
     result = {}
     spent = {"env": 0.0, "policy": 0.0, "buffer": 0.0}
@@ -597,7 +599,7 @@ def main() -> None:
             "ratios": found,
         }
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(record, indent=2, default=str))
+        write_text_atomically(args.out, json.dumps(record, indent=2, default=str))
 
 
 if __name__ == "__main__":

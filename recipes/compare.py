@@ -8,7 +8,7 @@ python recipes/compare.py jobs=2 progress=false                # runs in paralle
 import hydra
 from omegaconf import DictConfig
 
-from trl_sac.sweep import run_sweep_job
+from trl_sac.training.sweep import run_sweep_job
 
 
 @hydra.main(version_base="1.3", config_path="pkg://trl_sac.conf", config_name="compare")

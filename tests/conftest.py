@@ -11,6 +11,10 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
+# The tests' networks are tiny: one thread each is faster, and the subprocesses some tests
+# start do not contend for the cores. Set before any test module imports torch.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = ["hopper", "walker2d", "halfcheetah", "ant", "humanoid", "humanoid_rllab"]
 PAPER_ACTION_DIMS = {
@@ -38,9 +42,18 @@ TINY = [
 ]
 
 
-def compose_config(config_name: str = "hopper", overrides: list[str] | None = None) -> DictConfig:
+def compose_config(
+    config_name: str = "hopper",
+    overrides: list[str] | None = None,
+    *,
+    return_hydra_config: bool = False,
+) -> DictConfig:
     with initialize_config_module("trl_sac.conf", version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides or []))
+        return compose(
+            config_name=config_name,
+            overrides=list(overrides or []),
+            return_hydra_config=return_hydra_config,
+        )
 
 
 def run_recipe(recipe: str, *overrides: str, timeout: float = 300) -> subprocess.CompletedProcess:

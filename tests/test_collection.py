@@ -8,11 +8,11 @@ import pytest
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from trl_sac.agent import make_agent
-from trl_sac.collection import CollectorIntoBuffer, make_collector
-from trl_sac.data import make_replay_buffer
-from trl_sac.direct_collection import DirectCollector
-from trl_sac.envs import make_env, observation_size
+from trl_sac.rollout.collection import CollectorIntoBuffer, make_collector
+from trl_sac.rollout.direct_collection import DirectCollector
+from trl_sac.rollout.envs import make_env, observation_size
+from trl_sac.rollout.replay_buffer import make_replay_buffer
+from trl_sac.sac.agent import make_agent
 
 from conftest import compose_config
 

@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_module
 
-from trl_sac import cli
 from trl_sac.errors import Diverged
-from trl_sac.run_dir import RESUMABLE_CHANGES
-from trl_sac.sweep import FAILURES_FILE, ReportWhenSweepEnds
+from trl_sac.training import cli
+from trl_sac.training.sweep import FAILURES_FILE, ReportWhenSweepEnds
 
 from conftest import TINY, run_recipe
-from test_report import make_run
+from helpers.synthetic_runs import make_run
 
 
 def compare(sweep_dir: Path, *overrides: str):
     return run_recipe("compare", *TINY, f"hydra.sweep.dir={sweep_dir}", *overrides)
 
 
+@pytest.mark.e2e
 def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
     done = compare(sweep_dir, "seed=0,1")
@@ -44,6 +44,7 @@ def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
     assert "return @ 240 |" in (sweep_dir / "report.md").read_text()
 
 
+@pytest.mark.e2e
 def test_compare_sweeps_any_key(tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
     done = compare(sweep_dir, "loss=twinq", "target_update=soft,hard", "seed=0")
@@ -53,6 +54,7 @@ def test_compare_sweeps_any_key(tmp_path: Path) -> None:
     assert "loss=vnet" not in report
 
 
+@pytest.mark.e2e
 def test_a_failed_run_does_not_end_the_sweep(tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
     done = compare(sweep_dir, "loss=twinq", "seed=0", "optim.lr=-1,0.0003")
@@ -89,7 +91,7 @@ def test_compare_composes_for_a_slurm_cluster() -> None:
     )
     assert cfg.hydra.launcher._target_.endswith("submitit_launcher.SlurmLauncher")
     assert cfg.hydra.launcher.partition == "gpu"
-    assert cfg.hydra.callbacks.report._target_ == "trl_sac.sweep.ReportWhenSweepEnds"
+    assert cfg.hydra.callbacks.report._target_ == "trl_sac.training.sweep.ReportWhenSweepEnds"
 
 
 def test_a_diverged_run_in_a_sweep_is_handed_on(monkeypatch, capsys) -> None:
@@ -106,13 +108,6 @@ def test_a_diverged_run_in_a_sweep_is_handed_on(monkeypatch, capsys) -> None:
     with pytest.raises(SystemExit) as stopped:
         cli.run(None)
     assert stopped.value.code == 1
-
-
-def test_run_dir_names_leave_out_only_keys_that_keep_the_experiment() -> None:
-    excluded = compose_compare().hydra.job.config.override_dirname.exclude_keys
-    # The task is in the path already; every other excluded key may change on resume.
-    for key in set(excluded) - {"env", "env.id"}:
-        assert key.startswith(RESUMABLE_CHANGES), key
 
 
 def test_the_sweep_report_flags_runs_short_of_their_budget(tmp_path: Path) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
-from trl_sac.settings import resolve_settings
+from trl_sac.runs.naming import NAMED_BY_PARENTS, NAMED_BY_RUN_PATH, overrides_dirname
+from trl_sac.training.settings import resolve_settings
 
 from conftest import RECIPES, compose_config, run_recipe
 
@@ -68,11 +70,74 @@ def test_generic_recipe_takes_any_env_id():
     assert resolve_settings(cfg).reward_scale == 5
 
 
+@pytest.mark.parametrize("recipe", RECIPES)
+@pytest.mark.parametrize("target_update", ["soft", "hard"])
+def test_a_paper_task_gets_its_facts_however_it_is_named(recipe, target_update):
+    variant = ["loss=vnet", f"target_update={target_update}"]
+    by_recipe = compose_config(recipe, variant)
+    env_id = by_recipe.env.id
+    by_group = compose_config("train", [f"env={recipe}", *variant])
+    by_id = compose_config("train", [f"env.id={env_id}", *variant])
+    expected = OmegaConf.to_container(by_recipe, resolve=True)
+    assert OmegaConf.to_container(by_group, resolve=True) == expected
+    assert OmegaConf.to_container(by_id, resolve=True) == expected
+
+
+def test_the_paper_facts_of_humanoid_reach_the_generic_recipe():
+    cfg = compose_config("train", ["env.id=Humanoid-v5", "loss=vnet", "target_update=hard"])
+    assert resolve_settings(cfg).reward_scale == 20
+    assert cfg.optim.utd_ratio == 1
+    assert cfg.collector.total_frames == 10_000_000
+
+
+def test_run_dir_names_keep_what_changes_the_experiment():
+    overrides = [
+        "seed=0",
+        "loss=vnet",
+        "env=walker2d",
+        "optim.lr=0.001",
+        "collector.total_frames=5000",
+        "eval.every_frames=100",
+        "device=cpu",
+        "+network.extra=1",
+    ]
+    assert (
+        overrides_dirname(overrides, NAMED_BY_PARENTS)
+        == "+network.extra=1,loss=vnet,optim.lr=0.001,seed=0"
+    )
+    assert overrides_dirname(overrides, NAMED_BY_RUN_PATH) == "+network.extra=1,optim.lr=0.001"
+
+
+@pytest.fixture
+def hydra_app():
+    """Compose as a Hydra app does, so run_dir sees the command line's overrides."""
+
+    def compose(recipe: str, *overrides: str) -> str:
+        cfg = compose_config(recipe, list(overrides), return_hydra_config=True)
+        HydraConfig.instance().set_config(cfg)
+        return cfg.run_dir
+
+    yield compose
+    HydraConfig.instance().cfg = None
+
+
+def test_two_commands_of_different_experiments_never_share_a_run_dir(hydra_app):
+    plain = hydra_app("hopper")
+    assert plain == "runs/Hopper-v5/twinq-soft/seed0"
+    # The same experiment, a longer budget and another device: the same run, resumed.
+    assert hydra_app("hopper", "collector.total_frames=2000000", "device=cpu") == plain
+    assert hydra_app("train", "env.id=Hopper-v5") == plain
+    assert hydra_app("train", "env=hopper") == plain
+    assert hydra_app("hopper", "optim.lr=0.001") == "runs/Hopper-v5/twinq-soft/seed0,optim.lr=0.001"
+    assert hydra_app("hopper", "loss=vnet", "seed=2") == "runs/Hopper-v5/vnet-soft/seed2"
+
+
 def test_explicit_reward_scale_wins_over_variant_default():
     cfg = compose_config("hopper", ["loss=vnet", "env.reward_scale=3"])
     assert resolve_settings(cfg).reward_scale == 3
 
 
+@pytest.mark.e2e
 def test_cfg_job_shows_every_key_results_depend_on():
     result = run_recipe("hopper", "--cfg", "job", "--resolve")
     assert result.returncode == 0, result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trl_sac.envs import make_env, observation_size
+from trl_sac.rollout.envs import make_env, observation_size
 
 from conftest import PAPER_ACTION_DIMS, compose_config
 

@@ -1,4 +1,4 @@
-"""python -m trl_sac.evaluate and evaluation videos, on a tiny trained run."""
+"""python -m trl_sac.evaluation and evaluation videos, on a tiny trained run."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from trl_sac import rendering, train
+from trl_sac import train
 from trl_sac.errors import ConfigError
-from trl_sac.evaluate import EvaluateOptions, evaluate_run, parse_options
-from trl_sac.rendering import RenderingUnavailable, choose_gl_backend
+from trl_sac.evaluation import rendering
+from trl_sac.evaluation.evaluate import EvaluateOptions, evaluate_run, main, parse_options
+from trl_sac.evaluation.rendering import RenderingUnavailable, choose_gl_backend
 
 from conftest import REPO, TINY, compose_config
 
@@ -51,7 +52,7 @@ def frame_count(video: Path) -> int:
 
 def evaluate_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "trl_sac.evaluate", *args],
+        [sys.executable, "-m", "trl_sac.evaluation", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -126,22 +127,23 @@ def test_corrupt_weights_fall_back_to_the_snapshot(trained_run: Path, tmp_path: 
     ids=["missing", "no-config", "corrupt-config", "no-weights"],
 )
 def test_a_bad_run_dir_gives_one_line_and_status_2(
-    trained_run: Path, tmp_path: Path, damage, message: str
+    trained_run: Path, tmp_path: Path, damage, message: str, capsys
 ) -> None:
     run_dir = copy_run(trained_run, tmp_path)
     damage(run_dir)
-    done = evaluate_cli(str(run_dir), "episodes=1")
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert main([str(run_dir), "episodes=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
 
 
 def test_bad_options_are_refused() -> None:
     assert parse_options(["episodes=3", "video=true"]) == EvaluateOptions(episodes=3, video=True)
-    for bad in (["episods=3"], ["episodes=0"], ["video=yes"], ["seed=one"], ["episodes"]):
+    for bad in (["episods=3"], ["episodes=0"], ["video=maybe"], ["seed=one"], ["episodes"]):
         with pytest.raises(ConfigError):
             parse_options(bad)
 
 
+@pytest.mark.e2e
 @needs_osmesa
 def test_evaluate_writes_a_video_of_the_first_episode(trained_run: Path, tmp_path: Path) -> None:
     run_dir = copy_run(trained_run, tmp_path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trl_sac.envs import make_env, observation_size
-from trl_sac.evaluation import evaluate
-from trl_sac.models import make_actor
+from trl_sac.evaluation.episodes import evaluate
+from trl_sac.rollout.envs import make_env, observation_size
+from trl_sac.sac.networks import make_actor
 
 
 def make_cheetah_actor(env):

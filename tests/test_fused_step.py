@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trl_sac.agent import make_gradient_step, make_optimizer
-from trl_sac.fused_step import FusedSACLoss
-from trl_sac.losses import make_loss, trained_loss_keys
+from trl_sac.sac.agent import make_gradient_step, make_optimizer
+from trl_sac.sac.fused_step import FusedSACLoss
+from trl_sac.sac.losses import make_loss, trained_loss_keys
 
 from conftest import compose_config
-from test_losses import make_batch, make_networks, perturb_, pinned_noise  # noqa: F401
+from helpers.tiny_sac import make_batch, make_networks, perturb_, pin_normal_noise
+
+
+@pytest.fixture(autouse=True)
+def pinned_noise(monkeypatch):
+    pin_normal_noise(monkeypatch)
 
 
 def build(variant: str):
@@ -53,6 +58,7 @@ def test_fused_gradients_equal_the_loss_module(variant):
                 assert torch.allclose(ours, reference, rtol=1e-4, atol=1e-6), key
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("variant", ["twinq", "vnet"])
 def test_compiled_update_equals_the_eager_one(variant):
     eager_loss, compiled_loss = build(variant), build(variant)
@@ -78,7 +84,7 @@ def test_compiled_update_equals_the_eager_one(variant):
 def test_fused_training_follows_the_loss_module_over_updates(variant, target_update):
     """Several updates with target updates in between: the fused step must keep reading
     the parameters the optimizer and the target updater change in place."""
-    from trl_sac.target_updates import make_target_updater
+    from trl_sac.sac.target_updates import make_target_updater
 
     overrides = [f"target_update={target_update}"]
     if target_update == "hard":

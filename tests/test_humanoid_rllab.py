@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-import trl_sac  # noqa: F401  (registers HumanoidRllab-v0)
-from trl_sac.envs import make_env
+import trl_sac.tasks  # noqa: F401  (registers HumanoidRllab-v0)
+from trl_sac.rollout.envs import make_env
 
 from conftest import REPO
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TINY
-from test_report import make_run
+from helpers.synthetic_runs import make_run
 
 BENCHMARKS = REPO / "benchmarks"
 
@@ -349,6 +349,7 @@ def test_the_overview_gives_each_task_at_its_largest_common_budget(
     assert readme.read_text() == text
 
 
+@pytest.mark.e2e
 def test_run_trains_the_grid_records_provenance_and_summarizes(tmp_path: Path) -> None:
     command = [
         sys.executable,
@@ -395,9 +396,8 @@ def test_bad_input_gives_one_line(learning, arguments, message, capsys) -> None:
     assert err.startswith(f"learning.py: error: {message}") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize(
-    ("signum", "name"), [(signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")]
-)
+@pytest.mark.parametrize(("signum", "name"), [(signal.SIGINT, "SIGINT")])
+@pytest.mark.e2e
 def test_a_stop_signal_stops_the_runs_with_a_snapshot_and_keeps_the_record(
     tmp_path: Path, signum: int, name: str
 ) -> None:
@@ -503,7 +503,7 @@ def test_the_peer_is_evaluated_like_trl_sac(monkeypatch) -> None:
 
 def test_inspect_buffer_reads_what_a_run_trained_on(tiny_cfg, monkeypatch, capsys) -> None:
     """A v1 Hopper run with 50-step episodes: time limits are not terminations, rewards x5."""
-    from trl_sac.train import train
+    from trl_sac.training.loop import train
 
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     import inspect_buffer

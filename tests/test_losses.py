@@ -11,62 +11,28 @@ import math
 
 import pytest
 import torch
-from tensordict import TensorDict
-from torchrl.data import Bounded
 
-from trl_sac.agent import make_gradient_step, make_optimizer
-from trl_sac.fused_step import FusedSACLoss
-from trl_sac.losses import make_loss, trained_loss_keys
-from trl_sac.models import make_actor, make_qvalue, make_value
+from trl_sac.sac.agent import make_gradient_step, make_optimizer
+from trl_sac.sac.fused_step import FusedSACLoss
+from trl_sac.sac.losses import make_loss, trained_loss_keys
+from trl_sac.sac.networks import policy_network
 
 from conftest import compose_config
-
-OBS, ACT, BATCH, GAMMA = 3, 2, 6, 0.99
-HIDDEN = [8, 8]
-EPS = torch.tensor([[0.3, -1.2], [0.0, 0.5], [-0.7, 0.9], [1.5, -0.1], [0.2, 0.2], [-1.0, -0.4]])
-TERMINATED = torch.tensor([[False], [True], [False], [False], [True], [False]])
-# Row 2 is a time-limit truncation: done, but it must still bootstrap.
-TRUNCATED = torch.tensor([[False], [False], [True], [False], [False], [False]])
+from helpers.tiny_sac import (
+    ACT,
+    BATCH,
+    EPS,
+    GAMMA,
+    make_batch,
+    make_networks,
+    perturb_,
+    pin_normal_noise,
+)
 
 
 @pytest.fixture(autouse=True)
 def pinned_noise(monkeypatch):
-    def rsample(self, sample_shape=()):
-        return self.loc + EPS.expand_as(self.loc) * self.scale
-
-    monkeypatch.setattr(torch.distributions.Normal, "rsample", rsample)
-
-
-def make_batch(terminated=TERMINATED, truncated=TRUNCATED) -> TensorDict:
-    generator = torch.Generator().manual_seed(1)
-    return TensorDict(
-        {
-            "observation": torch.randn(BATCH, OBS, generator=generator),
-            "action": torch.rand(BATCH, ACT, generator=generator) * 2 - 1,
-            "next": {
-                "observation": torch.randn(BATCH, OBS, generator=generator),
-                "reward": torch.randn(BATCH, 1, generator=generator),
-                "terminated": terminated,
-                "truncated": truncated,
-                "done": terminated | truncated,
-            },
-        },
-        [BATCH],
-    )
-
-
-def make_networks(seed: int = 0):
-    torch.manual_seed(seed)
-    spec = Bounded(low=-torch.ones(ACT), high=torch.ones(ACT), shape=(ACT,))
-    actor = make_actor(OBS, spec, hidden_sizes=HIDDEN, log_std_min=-20, log_std_max=2)
-    qvalues = [make_qvalue(OBS, ACT, hidden_sizes=HIDDEN) for _ in range(2)]
-    value = make_value(OBS, hidden_sizes=HIDDEN)
-    return actor, qvalues, value
-
-
-def perturb_(params) -> None:
-    for tensor in params.values(True, True):
-        tensor.data.mul_(1.1).add_(0.01)
+    pin_normal_noise(monkeypatch)
 
 
 def perturbed_copy(module):
@@ -78,7 +44,7 @@ def perturbed_copy(module):
 
 def policy_sample(actor, obs):
     """a = tanh(loc + EPS * std) and its log-probability, written out."""
-    loc, std = actor.module[0].module(obs)
+    loc, std = policy_network(actor)(obs)
     pre_tanh = loc + EPS * std
     action = torch.tanh(pre_tanh)
     gaussian = torch.distributions.Normal(loc, std).log_prob(pre_tanh).sum(-1)
@@ -233,5 +199,5 @@ def test_gradient_step_trains_online_networks_only(variant, fused):
         if name in targets:
             assert torch.equal(buffer, targets[name]), f"target {name} moved"
     # The collector's policy is the same module the optimizer trains.
-    actor_weight = actor.module[0].module[0][0].weight
+    actor_weight = policy_network(actor).mlp[0].weight
     assert any(actor_weight is p for p in loss.parameters())

@@ -10,7 +10,7 @@ from torch import nn
 from torchrl.data import Bounded
 from torchrl.envs.utils import ExplorationType, set_exploration_type
 
-from trl_sac.models import GaussianHead, make_actor, make_qvalue, make_value
+from trl_sac.sac.networks import GaussianHead, make_actor, make_qvalue, make_value, policy_network
 
 OBS, ACT, BATCH = 5, 3, 7
 
@@ -50,7 +50,7 @@ def test_deterministic_action_is_tanh_of_the_mean():
     actor = make_small_actor()
     obs = TensorDict({"observation": torch.randn(BATCH, OBS)}, [BATCH])
     with torch.no_grad():
-        loc, _ = actor.module[0].module(obs["observation"])
+        loc, _ = policy_network(actor)(obs["observation"])
         with set_exploration_type(ExplorationType.DETERMINISTIC):
             first = actor(obs.clone())["action"]
             second = actor(obs.clone())["action"]

@@ -2,55 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 
-from trl_sac.grouping import group_runs
-from trl_sac.report import build_report, parse_frames
-from trl_sac.run_records import RunDirError, find_run_dirs, read_run
+from trl_sac.reporting.grouping import group_runs
+from trl_sac.reporting.report import build_report, parse_frames
+from trl_sac.reporting.run_records import RunDirError, find_run_dirs, read_run
 
-from conftest import REPO, compose_config
-
-EVAL_HEADER = ["frames", "eval/return_mean", "eval/return_std"]
-
-
-def make_run(
-    root: Path,
-    name: str,
-    overrides: list[str],
-    returns: dict[int, float],
-    *,
-    total_frames: int = 3000,
-    elapsed_s: float = 100.0,
-    config_name: str = "hopper",
-) -> Path:
-    """A run dir as training leaves it: config.yaml and metrics/{eval,time,train}.csv."""
-    run_dir = root / name
-    cfg = compose_config(
-        config_name, [*overrides, f"collector.total_frames={total_frames}", f"run_dir='{run_dir}'"]
-    )
-    (run_dir / "metrics").mkdir(parents=True)
-    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
-    last = max(returns)
-    write_csv(run_dir / "metrics/eval.csv", EVAL_HEADER, [[f, r, 1.0] for f, r in returns.items()])
-    write_csv(
-        run_dir / "metrics/time.csv",
-        ["frames", "time/elapsed_s"],
-        [[last // 2, elapsed_s / 2], [last, elapsed_s]],
-    )
-    write_csv(run_dir / "metrics/train.csv", ["frames", "train/updates"], [[last, last]])
-    return run_dir
-
-
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with path.open("w", newline="") as file:
-        csv.writer(file).writerows([header, *rows])
+from conftest import REPO
+from helpers.synthetic_runs import make_run
 
 
 @pytest.fixture
@@ -217,7 +181,7 @@ def test_several_tasks_get_a_panel_and_table_each(tmp_path: Path) -> None:
 
 def test_cli_writes_the_report_next_to_the_runs(sweep: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "trl_sac.report", str(sweep), "--budgets", "2k", "--no-progress"],
+        [sys.executable, "-m", "trl_sac.reporting", str(sweep), "--budgets", "2k", "--no-progress"],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -237,7 +201,7 @@ def test_cli_writes_the_report_next_to_the_runs(sweep: Path) -> None:
 )
 def test_cli_bad_paths_give_one_line(tmp_path: Path, make_bad, message: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "trl_sac.report", str(make_bad(tmp_path))],
+        [sys.executable, "-m", "trl_sac.reporting", str(make_bad(tmp_path))],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -276,3 +240,15 @@ def test_frame_counts_parse() -> None:
         1_000_000,
         1_500_000,
     ]
+
+
+def test_the_report_command_loads_no_torch_torchrl_or_mujoco() -> None:
+    code = (
+        "import sys, trl_sac.reporting.report;"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert "trl_sac" in loaded
+    assert not loaded & {"torch", "torchrl", "tensordict", "mujoco"}

@@ -16,16 +16,12 @@ import pytest
 import torch
 
 from trl_sac import run, train
-from trl_sac.agent import make_agent
-from trl_sac.data import make_replay_buffer, snapshot_adapter
-from trl_sac.envs import make_env, observation_size
-from trl_sac.fused_step import FusedSACLoss
-from trl_sac.run_lock import RunDirLock
-from trl_sac.run_state import RunState
-from trl_sac.snapshots import ProcessRNGState, SnapshotStore, make_checkpoint
-from trl_sac.train import seed_everything
+from trl_sac.runs.lock import RunDirLock
+from trl_sac.runs.snapshots import ProcessRNGState, SnapshotStore
+from trl_sac.sac.fused_step import FusedSACLoss
 
 from conftest import REPO, TINY, compose_config
+from helpers.learner import build_learner, gradient_steps
 
 
 def rows(run_dir: Path, namespace: str) -> list[dict[str, str]]:
@@ -48,43 +44,11 @@ def snapshot_frames(run_dir: Path) -> list[int]:
 # --- exact resume of the learner -------------------------------------------------------
 
 
-def build_learner(variant: str, target_update: str, storage: str, run_dir: Path):
-    overrides = [*TINY, f"loss={variant}", f"target_update={target_update}"]
-    if target_update == "hard":
-        overrides.append("target_update.interval=4")
-    overrides += [f"replay_buffer.storage={storage}", f"run_dir={run_dir}"]
-    cfg = compose_config("hopper", overrides)
-    seed_everything(0)
-    env = make_env("Hopper-v5", seed=0, reward_scale=5.0, max_episode_steps=50)
-    device = torch.device("cpu")
-    agent = make_agent(
-        cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
-    )
-    buffer = make_replay_buffer(cfg.replay_buffer, batch_size=16, device=device, run_dir=run_dir)
-    state = RunState(learning_starts_at=0, device=device)
-    checkpoint = make_checkpoint(agent, state, buffer, snapshot_adapter(cfg.replay_buffer))
-    return env, agent, buffer, state, checkpoint
-
-
-def gradient_steps(agent, buffer, state, count: int) -> None:
-    for _ in range(count):
-        state.window.add_losses(agent.gradient_step(buffer.sample()))
-        agent.target_updater.step()
-        state.updates += 1
-
-
-def parameters_after_resume(variant, target_update, storage, run_dir, more_steps, out) -> None:
-    """Runs in a fresh process: rebuild everything, load the snapshot, take more steps."""
-    _, agent, buffer, state, checkpoint = build_learner(variant, target_update, storage, run_dir)
-    SnapshotStore(run_dir, keep=2).restore_newest(checkpoint)
-    gradient_steps(agent, buffer, state, more_steps)
-    torch.save({"params": agent.loss.state_dict(), "updates": state.updates}, out)
-
-
 @pytest.mark.parametrize(
     "variant,target_update,storage",
     [("vnet", "hard", "tensor"), ("twinq", "soft", "tensor"), ("twinq", "hard", "memmap")],
 )
+@pytest.mark.e2e
 def test_resume_in_a_fresh_process_equals_training_without_a_break(
     tmp_path, variant, target_update, storage
 ):
@@ -100,7 +64,7 @@ def test_resume_in_a_fresh_process_equals_training_without_a_break(
     out = tmp_path / "resumed.pt"
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from test_snapshots import parameters_after_resume as f;"
+        "from helpers.learner import parameters_after_resume as f;"
         "from pathlib import Path;"
         "f(sys.argv[2], sys.argv[3], sys.argv[4], Path(sys.argv[5]), 7, sys.argv[6])"
     )
@@ -198,6 +162,7 @@ def finish(command: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=REPO, env=env, text=True, capture_output=True, timeout=300)
 
 
+@pytest.mark.e2e
 def test_a_killed_run_resumes_and_ends_with_one_row_per_logging_step(tmp_path):
     run_dir = tmp_path / "run"
     command = recipe_command(run_dir)
@@ -220,25 +185,19 @@ def test_a_killed_run_resumes_and_ends_with_one_row_per_logging_step(tmp_path):
     assert (run_dir / "weights.pt").exists()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_stop_signal_writes_a_snapshot_and_says_how_to_resume(tmp_path, signum):
+@pytest.mark.e2e
+def test_a_stop_signal_snapshots_says_how_to_resume_and_the_same_command_finishes(tmp_path):
     run_dir = tmp_path / "run"
-    status, stderr = signal_after_first_snapshot(recipe_command(run_dir), run_dir, signum)
-    assert status == 128 + signum, stderr[-2000:]
+    command = recipe_command(run_dir)
+    status, stderr = signal_after_first_snapshot(command, run_dir, signal.SIGTERM)
+    assert status == 128 + signal.SIGTERM, stderr[-2000:]
     assert "Traceback" not in stderr
     message = stderr.strip().splitlines()[-1]
-    assert message.startswith(f"trl-sac: {signal.Signals(signum).name}: stopped at frame ")
+    assert message.startswith("trl-sac: SIGTERM: stopped at frame ")
     assert "Run the same command again to resume" in message
     stopped_at = int(message.split("stopped at frame ")[1].split(";")[0])
     assert stopped_at in snapshot_frames(run_dir)
     assert str(run_dir / "snapshots" / f"snapshot-{stopped_at:012d}") in message
-
-
-def test_a_run_stopped_by_sigterm_resumes_to_the_end_with_every_row(tmp_path):
-    run_dir = tmp_path / "run"
-    command = recipe_command(run_dir)
-    status, _ = signal_after_first_snapshot(command, run_dir, signal.SIGTERM)
-    assert status == 128 + signal.SIGTERM
 
     resumed = finish(command)
     assert resumed.returncode == 0, resumed.stderr[-2000:]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trl_sac.losses import make_loss
-from trl_sac.target_updates import make_target_updater
+from trl_sac.sac.losses import make_loss
+from trl_sac.sac.target_updates import make_target_updater
 
 from conftest import compose_config
-from test_losses import make_networks
+from helpers.tiny_sac import make_networks
 
 # v2 keeps target Q networks, v1 a target V network.
 TARGETS = {"twinq": "qvalue_network_params", "vnet": "value_network_params"}

@@ -121,15 +121,16 @@ def test_missing_logger_extra_is_reported_before_the_run_dir_is_used(tiny_cfg, c
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
-def test_cuda_without_gpu_is_one_line_from_the_command_line(tmp_path):
-    result = run_recipe("hopper", "device=cuda", f"run_dir={tmp_path}")
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert lines == [
+def test_cuda_without_gpu_is_one_line(tiny_cfg, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_cfg("hopper", "device=cuda"))
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         "trl-sac: error: device=cuda but no CUDA GPU is visible; use device=cpu or auto"
     ]
 
 
+@pytest.mark.e2e
 def test_unknown_env_from_the_command_line_suggests_close_matches(tmp_path):
     result = run_recipe("train", "env.id=HalfCheeta-v5", f"run_dir={tmp_path}")
     assert result.returncode == 2
@@ -138,7 +139,10 @@ def test_unknown_env_from_the_command_line_suggests_close_matches(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_generic_recipe_without_env_id_says_so(tmp_path):
-    result = run_recipe("train", f"run_dir={tmp_path}")
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["trl-sac: error: Missing mandatory value: env.id"]
+def test_generic_recipe_without_env_id_says_so(tiny_cfg, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_cfg("train"))
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "trl-sac: error: Missing mandatory value: env.id"
+    ]

@@ -1,9 +1,37 @@
-"""trl-sac: paper-faithful Soft Actor-Critic for MuJoCo, assembled from TorchRL."""
+"""trl-sac: paper-faithful Soft Actor-Critic for MuJoCo, assembled from TorchRL.
 
-from trl_sac import tasks  # noqa: F401  (registers HumanoidRllab-v0 with gymnasium)
-from trl_sac.cli import run
-from trl_sac.errors import ConfigError
-from trl_sac.train import train
+The layers, each importing only those listed before it:
+    sac/         the networks, the losses and target updates (the math a reader checks)
+    rollout/     envs, collection, the replay buffer
+    runs/        the run directory, snapshots, the lock, stop signals
+    evaluation/  evaluation episodes, trained policies, rendering, the evaluate command
+    training/    settings, the training loop, the entry point recipes call, sweeps
+    reporting/   run records, tables and figures (reads files; imports no torch)
+"""
+
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["ConfigError", "run", "train"]
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from trl_sac.errors import ConfigError
+    from trl_sac.training.cli import run
+    from trl_sac.training.loop import train
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so `import trl_sac.reporting` does not load torch.
+    if name == "run":
+        from trl_sac.training.cli import run
+
+        return run
+    if name == "train":
+        from trl_sac.training.loop import train
+
+        return train
+    if name == "ConfigError":
+        from trl_sac.errors import ConfigError
+
+        return ConfigError
+    raise AttributeError(f"module 'trl_sac' has no attribute {name!r}")

@@ -1,0 +1,29 @@
+"""Files that are replaced whole: a reader, or a run killed mid-write, never sees half of one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def partial_path(path: Path) -> Path:
+    """Where `path` is written before it replaces the real one (`.name.partial.ext`, hidden,
+    keeping the extension for writers that choose a format by it)."""
+    return path.with_name(f".{path.stem}.partial{path.suffix}")
+
+
+@contextmanager
+def replaced_atomically(path: Path) -> Iterator[Path]:
+    """Yield a path to write; on success it replaces `path` in one rename, on failure it goes."""
+    partial = partial_path(path)
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    with replaced_atomically(path) as partial:
+        partial.write_text(text)

@@ -1,0 +1,1 @@
+"""Rollout: the environment and its transforms, collection into the replay buffer."""

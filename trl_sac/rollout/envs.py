@@ -1,0 +1,78 @@
+"""Build a MuJoCo task as a TorchRL env with the transforms SAC needs."""
+
+from __future__ import annotations
+
+import difflib
+
+import gymnasium as gym
+import torch
+from torchrl.envs import (
+    ActionScaling,
+    Compose,
+    DoubleToFloat,
+    GymEnv,
+    RewardScaling,
+    RewardSum,
+    StepCounter,
+    TransformedEnv,
+)
+
+from trl_sac import tasks  # noqa: F401  (registers trl-sac's own tasks with gymnasium)
+from trl_sac.errors import ConfigError
+
+
+def make_env(
+    env_id: str,
+    *,
+    seed: int,
+    reward_scale: float = 1.0,
+    max_episode_steps: int = 1000,
+    device: torch.device | str = "cpu",
+    render_size: tuple[int, int] | None = None,
+) -> TransformedEnv:
+    """A seeded gymnasium MuJoCo env whose policy-facing actions lie in [-1, 1].
+
+    `episode_reward` sums the env's own reward: RewardSum sits before RewardScaling in
+    the chain, so reported returns compare with published numbers while the replay
+    buffer stores `reward_scale * reward`.
+
+    With `render_size` (width, height), `env.base_env.render()` returns an RGB frame;
+    nothing is rendered unless it is called. Choose MUJOCO_GL first (trl_sac.evaluation.rendering).
+    """
+    rendering = {}
+    if render_size is not None:
+        width, height = render_size
+        rendering = {"render_mode": "rgb_array", "width": width, "height": height}
+    base = GymEnv(env_id, device=device, max_episode_steps=max_episode_steps, **rendering)
+    env = TransformedEnv(
+        base,
+        Compose(
+            DoubleToFloat(),
+            # The policy acts in [-1, 1] and the env sees its motors' range, as rllab's
+            # normalize wrapper did for the paper (Humanoid's motors span +-0.4).
+            ActionScaling(),
+            StepCounter(),
+            RewardSum(),
+            RewardScaling(loc=0.0, scale=reward_scale),
+        ),
+    )
+    env.set_seed(seed)
+    return env
+
+
+def observation_size(env: TransformedEnv) -> int:
+    return env.observation_spec["observation"].shape[-1]
+
+
+def frames_per_second(env: TransformedEnv) -> float:
+    """The task's real-time frame rate (gymnasium's render_fps: one frame per env step)."""
+    return float(env.base_env.metadata.get("render_fps", 30))
+
+
+def check_env_id(env_id: str) -> None:
+    """Fail with close matches when gymnasium does not know `env_id`."""
+    if env_id in gym.registry:
+        return
+    matches = difflib.get_close_matches(str(env_id), list(gym.registry), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+    raise ConfigError(f"unknown env.id {env_id!r}{hint}")

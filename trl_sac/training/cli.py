@@ -1,0 +1,66 @@
+"""The entry point that recipes call: train, and turn bad input into one line and exit 2."""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
+
+from trl_sac.errors import ConfigError, Diverged, Interrupted, first_line
+from trl_sac.training.loop import train
+
+log = logging.getLogger(__name__)
+
+# Told (label, one-line message) when a run of a sweep fails.
+FailureHandler = Callable[[str, str], None]
+
+
+def run(cfg: DictConfig, *, on_failure: FailureHandler | None = None) -> float:
+    """Train with `cfg`. Whatever ends a run early ends it with one line on stderr:
+
+    bad input exits 2, a diverged run 1, and SIGINT/SIGTERM 128 + the signal number
+    after the snapshot that the next run of the same command resumes from.
+    With `on_failure` (a job of a sweep), a run that fails for any reason but a stop
+    request is handed to it after its line and returns NaN: the sweep goes on.
+    """
+    try:
+        return train(cfg)
+    except Interrupted as error:
+        _fail(error.signal_name, error, status=error.exit_status)
+    except KeyboardInterrupt:
+        sys.stderr.write("trl-sac: SIGINT: stopped at once, without a snapshot\n")
+        raise SystemExit(130) from None
+    except Exception as error:
+        label, status = _describe(error)
+        if on_failure is None:
+            if status is None:
+                raise
+            _fail(label, error, status=status)
+        if status is None:  # unexpected: keep the traceback in the job's log
+            log.error("the run failed", exc_info=True)
+        _say(label, error)
+        on_failure(label, first_line(error))
+        return math.nan
+
+
+def _describe(error: Exception) -> tuple[str, int | None]:
+    """The label and exit status of a known failure; None for an unexpected one."""
+    if isinstance(error, (ConfigError, OmegaConfBaseException)):
+        return "error", 2
+    if isinstance(error, Diverged):
+        return "diverged", 1
+    return "failed", None
+
+
+def _fail(label: str, error: BaseException, *, status: int) -> NoReturn:
+    _say(label, error)
+    raise SystemExit(status) from None
+
+
+def _say(label: str, error: BaseException) -> None:
+    sys.stderr.write(f"trl-sac: {label}: {first_line(error)}\n")

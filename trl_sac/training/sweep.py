@@ -1,0 +1,81 @@
+"""Sweeps (Hydra multirun): each job trains one run; the sweep ends by writing the report.
+
+A run that fails does not end the sweep: it is noted in `failures.log` in the sweep
+directory, the other runs go on, and the sweep exits with status 1 after the report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from trl_sac.reporting.report import build_report
+from trl_sac.training.cli import run
+
+log = logging.getLogger(__name__)
+
+FAILURES_FILE = "failures.log"
+
+
+def run_sweep_job(cfg: DictConfig) -> float:
+    """Train one run of a sweep; a failure is noted for the sweep's end, not raised."""
+    failures = Path(HydraConfig.get().sweep.dir) / FAILURES_FILE
+
+    def note(label: str, message: str) -> None:
+        with failures.open("a") as file:
+            file.write(f"{cfg.run_dir}: {label}: {message}\n")
+
+    return run(cfg, on_failure=note)
+
+
+class ReportWhenSweepEnds(Callback):
+    """Writes report.md and eval_return.png into the sweep directory once every job is done.
+
+    Runs that failed or stopped short of their budget are in the report up to their last
+    row; the sweep then exits with status 1 so that scripts notice.
+    """
+
+    def __init__(self, budgets: Sequence[int] | None = None, threshold: float | None = None):
+        self.budgets = list(budgets) if budgets else None
+        self.threshold = threshold
+        self._failures_before = 0
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        failures = Path(config.hydra.sweep.dir) / FAILURES_FILE
+        self._failures_before = failures.stat().st_size if failures.exists() else 0
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        failures = self._new_failures(sweep_dir / FAILURES_FILE)
+        short = []
+        try:
+            report = build_report(
+                [sweep_dir], sweep_dir, budgets=self.budgets, threshold=self.threshold
+            )
+        except Exception as error:  # Hydra would turn it into a warning and exit 0
+            log.error("no report for %s: %s", sweep_dir, error)
+            if not failures:
+                raise SystemExit(2) from None
+        else:
+            log.info("report for %s:\n%s", sweep_dir, report.table())
+            log.info("written %s and %s", report.markdown_path, report.figure_path)
+            short = [str(run.path) for run in report.runs if not run.finished]
+        if failures:
+            log.error("%d runs failed:\n%s", len(failures), "\n".join(failures))
+        if short:
+            log.error("%d runs are short of their budget: %s", len(short), ", ".join(short))
+        if failures or short:
+            raise SystemExit(1)
+
+    def _new_failures(self, path: Path) -> list[str]:
+        if not path.exists():
+            return []
+        with path.open() as file:
+            file.seek(self._failures_before)
+            return [line.rstrip("\n") for line in file if line.strip()]
