@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+import yaml
 from learning_summary import (
     FIGURE_FILE,
     PEER_RECORD,
@@ -78,7 +79,12 @@ PEERS_DIR = "peers"
 TASKS = sorted(
     path.stem for path in (REPO / "trl_sac/conf/env").glob("*.yaml") if path.stem != "generic"
 )
-LOSSES = sorted(path.stem for path in (REPO / "trl_sac/conf/loss").glob("*.yaml"))
+# The loss group's variants: the files that name one (common.yaml holds what both share).
+LOSSES = sorted(
+    path.stem
+    for path in (REPO / "trl_sac/conf/loss").glob("*.yaml")
+    if "name" in (yaml.safe_load(path.read_text()) or {})
+)
 
 
 class UsageError(Exception):

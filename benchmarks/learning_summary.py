@@ -13,19 +13,17 @@ from references import BUDGET as REFERENCE_BUDGET
 from references import SAME_BUDGET_SOURCE, SOURCES, reference_cells, same_budget_return
 
 from trl_sac.errors import RunDirError, first_line
-from trl_sac.reporting.formatting import duration_text, frames_text, spread_text
-from trl_sac.reporting.grouping import Variant, group_runs
-from trl_sac.reporting.plots import plot_curves
+from trl_sac.reporting.formatting import duration_text, frames_text, markdown_table, spread_text
+from trl_sac.reporting.grouping import group_runs
+from trl_sac.reporting.plots import plot_curves, variant_lines
 from trl_sac.reporting.run_records import RunRecord, find_run_dirs, read_rows, read_run, return_at
-from trl_sac.reporting.summary import Spread, curve, curve_of
+from trl_sac.reporting.summary import Spread, budgets_for, curve_of
 
-# Budgets the table reports where some run evaluated at exactly that many frames (a run
-# evaluated every 10k frames has no 25k row); the last evaluation is added when it falls
-# between them.
-LADDER = (25_000, 50_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
+# Rows per variant: the last three budgets of the ladder the runs evaluated at (25k, 50k and
+# 100k for a 100k run evaluated every 5k frames), and the furthest evaluation.
+ROW_BUDGETS = 3
 PEER_RECORD = "run.json"
 FIGURE_FILE = "learning.png"
-VARIANT_NAMES = {"vnet": "vnet (v1)", "twinq": "twinq (v2)"}
 
 
 @dataclass(frozen=True)
@@ -99,30 +97,10 @@ def read_peer(record_path: Path) -> PeerRun:
         ) from None
 
 
-def budgets_for(evaluations: Sequence[Sequence[int]]) -> list[int]:
-    """The ladder's budgets at which some run evaluated, and the furthest evaluation.
-
-    `evaluations` holds each run's evaluated frame counts.
-    """
-    evaluated = {frames for run in evaluations for frames in run}
-    horizon = max(evaluated, default=0)
-    budgets = [budget for budget in LADDER if budget in evaluated]
-    if horizon and horizon not in budgets:
-        budgets.append(horizon)
-    return budgets
-
-
 def elapsed_at(run: RunRecord, frames: int) -> float:
     """Wall time the run took to reach `frames` (its time.csv row at or before it)."""
     rows = [row for row in read_rows(run.path / "metrics/time.csv") if row["frames"] <= frames]
     return rows[-1].get("time/elapsed_s", math.nan) if rows else math.nan
-
-
-def variant_name(variant: Variant) -> str:
-    if set(variant.settings) <= {"loss.name"}:
-        loss = str(variant.runs[0].config.get("loss.name"))
-        return VARIANT_NAMES.get(loss, loss)
-    return variant.label
 
 
 def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Row]:
@@ -130,14 +108,14 @@ def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Ro
     for env_id in sorted({run.env_id for run in runs} | {peer.env_id for peer in peers}):
         task_runs = [run for run in runs if run.env_id == env_id]
         task_peers = [peer for peer in peers if peer.env_id == env_id]
-        budgets = budgets_for([run.eval_frames for run in [*task_runs, *task_peers]])
+        budgets = budgets_for([run.eval_frames for run in [*task_runs, *task_peers]], ROW_BUDGETS)
         for variant in group_runs(task_runs) if task_runs else []:
             loss = str(variant.runs[0].config.get("loss.name"))
             for budget in budgets:
                 rows.append(
                     Row(
                         env_id=env_id,
-                        variant=variant_name(variant),
+                        variant=variant.label,
                         seeds=len(variant.runs),
                         frames=budget,
                         eval_return=Spread.of([run.return_at(budget) for run in variant.runs]),
@@ -206,10 +184,7 @@ def plot_learning(
     panels = {}
     for env_id in sorted({run.env_id for run in runs} | {peer.env_id for peer in peers}):
         task_runs = [run for run in runs if run.env_id == env_id]
-        lines = [
-            (variant_name(variant), curve(variant), len(variant.runs))
-            for variant in (group_runs(task_runs) if task_runs else [])
-        ]
+        lines = variant_lines(group_runs(task_runs) if task_runs else [])
         task_peers = [peer for peer in peers if peer.env_id == env_id]
         for name in sorted({peer.name for peer in task_peers}):
             same = [peer for peer in task_peers if peer.name == name]
@@ -220,11 +195,6 @@ def plot_learning(
 
 def read_runs(paths: Sequence[Path]) -> list[RunRecord]:
     return [read_run(path) for path in find_run_dirs(paths)]
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = [header, ["---"] * len(header), *rows]
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
 def overview_rows(rows: Sequence[Row]) -> list[Row]:

@@ -31,7 +31,7 @@ def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
     assert len(run_dirs) == 4
     assert {re.search(r"loss=\w+", name)[0] for name in run_dirs} == {"loss=twinq", "loss=vnet"}
     report = (sweep_dir / "report.md").read_text()
-    assert "| loss=twinq | 2 | 240 |" in report and "| loss=vnet | 2 | 240 |" in report
+    assert "| twinq (v2) | 2 | 240 |" in report and "| vnet (v1) | 2 | 240 |" in report
     assert (sweep_dir / "eval_return.png").stat().st_size > 10_000
     assert "report for" in done.stdout + done.stderr
 

@@ -12,6 +12,7 @@ import pytest
 from trl_sac.reporting.grouping import group_runs
 from trl_sac.reporting.report import build_report, parse_frames
 from trl_sac.reporting.run_records import RunDirError, find_run_dirs, read_run
+from trl_sac.reporting.summary import budgets_for
 
 from conftest import REPO
 from helpers.synthetic_runs import make_run
@@ -40,15 +41,16 @@ def sweep(tmp_path: Path) -> Path:
 
 
 def test_report_gives_the_known_table(sweep: Path, tmp_path: Path) -> None:
-    report = build_report([sweep], tmp_path / "out", progress=False)
+    report = build_report([sweep], tmp_path / "out", budgets=[1000, 2000, 3000], progress=False)
     (task,) = report.tasks
     assert task.env_id == "Hopper-v5"
     assert task.threshold == 3800.0  # gymnasium's reward_threshold for Hopper-v5
-    assert task.budgets == [1000, 2000, 3000]  # evenly spaced points up to the last evaluation
+    assert task.budgets == [1000, 2000, 3000]
     by_label = {summary.variant.label: summary for summary in task.summaries}
-    assert set(by_label) == {"loss=vnet", "loss=twinq"}
+    # Told apart by their loss alone, variants are named by it.
+    assert set(by_label) == {"vnet (v1)", "twinq (v2)"}
 
-    vnet, twinq = by_label["loss=vnet"], by_label["loss=twinq"]
+    vnet, twinq = by_label["vnet (v1)"], by_label["twinq (v2)"]
     assert vnet.final_return.mean == 700.0
     assert vnet.final_return.std == pytest.approx(statistics.stdev([500.0, 900.0]))
     assert vnet.at_budgets[2000].mean == 400.0
@@ -64,10 +66,10 @@ def test_report_gives_the_known_table(sweep: Path, tmp_path: Path) -> None:
     assert twinq.env_steps_per_s.mean == pytest.approx((3000 / 60 + 2000 / 40) / 2)
 
     table = report.table()
-    assert "| loss=twinq | 2 | 2k–3k (1 unfinished) | 2500.0 ± 2121.3 |" in table
+    assert "| twinq (v2) | 2 | 2k–3k (1 unfinished) | 2500.0 ± 2121.3 |" in table
     assert "| 4000.0 (1/2) |" in table
     assert "| 2k (1/2) |" in table
-    assert "| loss=vnet | 2 | 3k | 700.0 ± 282.8 |" in table
+    assert "| vnet (v1) | 2 | 3k | 700.0 ± 282.8 |" in table
     assert "not reached" in table
 
 
@@ -252,3 +254,15 @@ def test_the_report_command_loads_no_torch_torchrl_or_mujoco() -> None:
     loaded = set(done.stdout.split())
     assert "trl_sac" in loaded
     assert not loaded & {"torch", "torchrl", "tensordict", "mujoco"}
+
+
+def test_budgets_follow_the_ladder_and_the_last_evaluation() -> None:
+    every_10k = range(10_000, 120_001, 10_000)
+    assert budgets_for([every_10k, [90_000]], 3) == [10_000, 50_000, 100_000, 120_000]
+    # A ladder budget counts only where some run evaluated at it: 25k needs a 5k interval.
+    every_5k = range(5_000, 100_001, 5_000)
+    assert budgets_for([every_5k], 3) == [25_000, 50_000, 100_000]
+    every_100k = range(100_000, 1_000_001, 100_000)
+    assert budgets_for([every_100k], 3) == [100_000, 300_000, 1_000_000]
+    assert budgets_for([[1000, 2000, 3000]], 4) == [1000, 3000]
+    assert budgets_for([], 4) == []

@@ -5,8 +5,8 @@ The layers, each importing only those listed before it:
     rollout/     envs, collection, the replay buffer
     runs/        the run directory, snapshots, the lock, stop signals
     evaluation/  evaluation episodes, trained policies, rendering, the evaluate command
-    training/    settings, the training loop, the entry point recipes call, sweeps
     reporting/   run records, tables and figures (reads files; imports no torch)
+    training/    settings, the training loop, the entry point recipes call, sweeps
 """
 
 from typing import TYPE_CHECKING, Any

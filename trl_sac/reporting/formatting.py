@@ -1,8 +1,10 @@
-"""How the report writes numbers: frames as 25k / 1M, returns with their spread, durations."""
+"""How reports write numbers (frames as 25k / 1M, returns with their spread, durations) and
+tables (markdown)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 
 def frames_text(frames: int) -> str:
@@ -34,3 +36,8 @@ def duration_text(seconds: float) -> str:
     if minutes:
         return f"{minutes}m{secs:02d}s"
     return f"{secs}s"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [header, ["---"] * len(header), *rows]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)

@@ -14,6 +14,8 @@ from trl_sac.runs.layout import RESUMABLE_CHANGES
 NOT_EXPERIMENT = ("seed", *RESUMABLE_CHANGES)
 # Shown in a label before other keys, and by their group's name rather than their key.
 NAMED_GROUPS = {"loss.name": "loss", "target_update.name": "target_update", "env.id": "env"}
+# What a variant is called when nothing but its loss sets it apart.
+LOSS_NAMES = {"vnet": "vnet (v1)", "twinq": "twinq (v2)"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ def group_runs(runs: Sequence[RunRecord]) -> list[Variant]:
 
     A label names only the settings needed to tell the variants apart: keys that follow
     from others (a loss group's own keys, the utd ratio a target update implies) are left out.
+    Variants told apart by their loss alone (or a single variant) are named by it: `vnet (v1)`.
     """
     differing = _differing_keys(runs)
     label_keys = _minimal_keys(runs, differing)
@@ -43,7 +46,7 @@ def group_runs(runs: Sequence[RunRecord]) -> list[Variant]:
     variants = []
     for members in by_settings.values():
         settings = {key: members[0].config.get(key) for key in label_keys}
-        label = _label(settings) or _default_label(members[0])
+        label = _loss_name(members[0]) if set(label_keys) <= {"loss.name"} else _label(settings)
         kept, duplicates = _one_run_per_seed(members)
         variants.append(Variant(label, settings, kept, duplicates))
     return sorted(variants, key=lambda variant: variant.label)
@@ -102,8 +105,12 @@ def _label(settings: dict[str, Any]) -> str:
     )
 
 
-def _default_label(run: RunRecord) -> str:
-    return f"{run.config.get('loss.name')}-{run.config.get('target_update.name')}"
+def _loss_name(run: RunRecord) -> str:
+    """`twinq (v2)`; `twinq (v2), hard updates` when its targets are copied."""
+    loss = str(run.config.get("loss.name"))
+    name = LOSS_NAMES.get(loss, loss)
+    update = run.config.get("target_update.name")
+    return name if update in ("soft", None) else f"{name}, {update} updates"
 
 
 def _show(value: Any) -> str:

@@ -7,10 +7,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from trl_sac.files import replaced_atomically
-from trl_sac.reporting.summary import Curve
+from trl_sac.reporting.grouping import Variant
+from trl_sac.reporting.summary import Curve, curve_of
 
 # (label, curve, seeds) per variant.
 PanelLines = Sequence[tuple[str, Curve, int]]
+
+
+def variant_lines(variants: Sequence[Variant]) -> list[tuple[str, Curve, int]]:
+    """A task panel's line per variant."""
+    return [(variant.label, curve_of(variant.runs), len(variant.runs)) for variant in variants]
 
 
 def plot_curves(

@@ -18,14 +18,21 @@ from tqdm.auto import tqdm
 from trl_sac.errors import ConfigError, first_line
 from trl_sac.files import write_text_atomically
 from trl_sac.progress import bar_disabled
-from trl_sac.reporting.formatting import duration_text, frames_text, spread_text
+from trl_sac.reporting.formatting import (
+    duration_text,
+    frames_text,
+    markdown_table,
+    spread_text,
+)
 from trl_sac.reporting.grouping import group_runs
-from trl_sac.reporting.plots import plot_curves
+from trl_sac.reporting.plots import plot_curves, variant_lines
 from trl_sac.reporting.run_records import RunRecord, find_run_dirs, read_run
-from trl_sac.reporting.summary import Spread, VariantSummary, curve, default_budgets, summarize
+from trl_sac.reporting.summary import Spread, VariantSummary, budgets_for, summarize
 
 REPORT_FILE = "report.md"
 FIGURE_FILE = "eval_return.png"
+# "return @" columns of a task's table, from the budget ladder.
+TABLE_BUDGETS = 4
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ def build_report(
     `report.md` and `eval_return.png` to `out_dir`.
 
     `threshold` defaults to each task's gymnasium reward_threshold (none for some tasks);
-    `budgets` to four evenly spaced evaluation points.
+    `budgets` to the last four budgets of the ladder the runs evaluated at (summary.py).
     """
     run_dirs = find_run_dirs(paths)
     runs = [
@@ -70,7 +77,11 @@ def build_report(
     tasks = []
     for env_id in sorted({run.env_id for run in runs}):
         task_runs = [run for run in runs if run.env_id == env_id]
-        task_budgets = sorted(budgets) if budgets else default_budgets(task_runs)
+        task_budgets = (
+            sorted(budgets)
+            if budgets
+            else budgets_for([run.eval_frames for run in task_runs], TABLE_BUDGETS)
+        )
         task_threshold = threshold if threshold is not None else reward_threshold(env_id)
         summaries = [
             summarize(variant, task_budgets, task_threshold) for variant in group_runs(task_runs)
@@ -78,10 +89,7 @@ def build_report(
         tasks.append(TaskReport(env_id, summaries, task_budgets, task_threshold))
     figure_path = plot_curves(
         {
-            task.env_id: [
-                (summary.variant.label, curve(summary.variant), len(summary.variant.runs))
-                for summary in task.summaries
-            ]
+            task.env_id: variant_lines([summary.variant for summary in task.summaries])
             for task in tasks
         },
         out_dir / FIGURE_FILE,
@@ -143,7 +151,7 @@ def task_table(task: TaskReport) -> str:
     if task.threshold is not None:
         header.append(f"frames to {task.threshold:g}")
     header += ["wall time", "env steps/s"]
-    rows = [header, ["---"] * len(header)]
+    rows = []
     for summary in task.summaries:
         seeds = len(summary.variant.runs)
         low, high = summary.final_frames
@@ -160,11 +168,12 @@ def task_table(task: TaskReport) -> str:
             _spread(summary.env_steps_per_s, seeds),
         ]
         rows.append(row)
-    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    return markdown_table(header, rows)
 
 
 def runs_table(tasks: Sequence[TaskReport]) -> str:
-    rows = [["env", "variant", "seed", "frames", "final eval return", "run dir"], ["---"] * 6]
+    header = ["env", "variant", "seed", "frames", "final eval return", "run dir"]
+    rows = []
     for task in tasks:
         for summary in task.summaries:
             for run in summary.variant.runs:
@@ -181,7 +190,7 @@ def runs_table(tasks: Sequence[TaskReport]) -> str:
                         f"`{run.path}`",
                     ]
                 )
-    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    return markdown_table(header, rows)
 
 
 _EXPLANATION = """\

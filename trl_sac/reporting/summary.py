@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from trl_sac.reporting.grouping import Variant
-from trl_sac.reporting.run_records import RunRecord
 
 
 class Evaluated(Protocol):
@@ -17,6 +16,24 @@ class Evaluated(Protocol):
 
     eval_frames: tuple[int, ...]
     eval_returns: tuple[float, ...]
+
+
+# The budgets tables report: round numbers up to the paper's (100k, 300k, 1M, 3M, 10M). A
+# table takes those at which some run evaluated exactly: a run evaluated every 10k frames
+# has no 25k row.
+LADDER = (
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    300_000,
+    1_000_000,
+    3_000_000,
+    10_000_000,
+)
 
 
 @dataclass(frozen=True)
@@ -49,22 +66,26 @@ class Curve:
     runs: tuple[int, ...]
 
 
-def curve(variant: Variant) -> Curve:
-    return curve_of(variant.runs)
-
-
 def curve_of(runs: Sequence[Evaluated]) -> Curve:
     """Mean and spread over `runs` at every frame count any of them was evaluated at."""
-    by_frames: dict[int, list[float]] = {}
-    for run in runs:
-        for frames, value in zip(run.eval_frames, run.eval_returns, strict=True):
-            by_frames.setdefault(frames, []).append(value)
-    points = [(frames, Spread.of(values)) for frames, values in sorted(by_frames.items())]
+    import pandas as pd  # on first use: reading and grouping runs does not need it
+
+    evaluations = pd.DataFrame(
+        [
+            (frames, value)
+            for run in runs
+            for frames, value in zip(run.eval_frames, run.eval_returns, strict=True)
+        ],
+        columns=["frames", "return"],
+    ).dropna()
+    points = evaluations.groupby("frames")["return"].agg(["mean", "std", "count"])
+    # One seed has no spread: a band of width zero, not a gap.
+    points["std"] = points["std"].fillna(0.0)
     return Curve(
-        frames=tuple(frames for frames, _ in points),
-        mean=tuple(spread.mean for _, spread in points),
-        std=tuple(spread.std for _, spread in points),
-        runs=tuple(spread.count for _, spread in points),
+        frames=tuple(int(frames) for frames in points.index),
+        mean=tuple(points["mean"]),
+        std=tuple(points["std"]),
+        runs=tuple(int(count) for count in points["count"]),
     )
 
 
@@ -104,16 +125,12 @@ def summarize(variant: Variant, budgets: Sequence[int], threshold: float | None)
     )
 
 
-def default_budgets(runs: Sequence[RunRecord], count: int = 4) -> list[int]:
-    """`count` evenly spaced evaluation points up to the furthest evaluation of any run."""
-    evaluated = sorted({frames for run in runs for frames in run.eval_frames})
-    if not evaluated:
-        return []
-    horizon = evaluated[-1]
-    budgets = []
-    for step in range(1, count + 1):
-        target = horizon * step / count
-        at_or_before = [frames for frames in evaluated if frames <= target]
-        if at_or_before and at_or_before[-1] not in budgets:
-            budgets.append(at_or_before[-1])
+def budgets_for(evaluations: Sequence[Sequence[int]], count: int) -> list[int]:
+    """The last `count` budgets of the ladder at which some run evaluated, and the furthest
+    evaluation when it falls between them. `evaluations` holds each run's evaluated frames."""
+    evaluated = {frames for run in evaluations for frames in run}
+    horizon = max(evaluated, default=0)
+    budgets = [budget for budget in LADDER if budget in evaluated][-count:]
+    if horizon and horizon not in budgets:
+        budgets.append(horizon)
     return budgets
