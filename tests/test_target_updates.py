@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trl_sac.sac.losses import make_loss
+from trl_sac.sac.agent import make_gradient_step, make_optimizer
+from trl_sac.sac.losses import make_loss, trained_loss_keys
 from trl_sac.sac.target_updates import make_target_updater
 
 from conftest import compose_config
-from helpers.tiny_sac import make_networks
+from helpers.tiny_sac import make_batch, make_networks
 
 # v2 keeps target Q networks, v1 a target V network.
 TARGETS = {"twinq": "qvalue_network_params", "vnet": "value_network_params"}
@@ -71,3 +72,14 @@ def test_soft_update_moves_each_target_parameter_by_tau(variant):
     updater.step()
     expected = old_target + 0.005 * (new_online - old_target)
     assert torch.allclose(flat(target), expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("target_update", ["soft", "hard"])
+def test_a_target_updater_can_be_built_after_a_v1_update_through_sacloss(target_update):
+    loss, _, _, target = make_loss_and_updater("vnet", target_update)
+    cfg = compose_config("hopper", ["loss=vnet", f"target_update={target_update}"])
+    optimizer = make_optimizer(cfg.optim, loss)
+    make_gradient_step(loss, trained_loss_keys(loss), optimizer)(make_batch())
+    # The target V is still a copy that no gradient reaches.
+    assert not any(tensor.requires_grad for tensor in target.values(True, True))
+    make_target_updater(cfg.target_update, loss)

@@ -25,28 +25,34 @@ class PaperSACLoss(SACLoss):
     def qvalue_v1_loss(
         self, tensordict: TensorDictBase
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        weights = self._maybe_get_priority_weight(tensordict)
+        """Both Q networks on the full batch: mean over it of the summed squared errors."""
         with torch.no_grad():
-            next_td = tensordict.get("next").select(*self.value_network.in_keys).copy()
-            with self.target_value_network_params.to_module(self.value_network):
-                self.value_network(next_td)
-            target = self.value_estimator.value_estimate(
-                tensordict, next_value=next_td.get(self.tensor_keys.value)
-            ).squeeze(-1)
-        predicted = (
-            self._vmap_qnetworkN0(
-                tensordict.select(*self.qvalue_network.in_keys, strict=False),
-                self.qvalue_network_params,
+            next_state = tensordict.get("next").select(*self.value_network.in_keys).copy()
+            next_value = self._value_at(next_state, self.target_value_network_params)
+            target = self.value_estimator.value_estimate(tensordict, next_value=next_value).squeeze(
+                -1
             )
-            .get(self.tensor_keys.state_action_value)
-            .squeeze(-1)
+        state_action = tensordict.select(*self.qvalue_network.in_keys, strict=False)
+        predicted = torch.stack(
+            [self._q_at(state_action, params) for params in self.qvalue_network_params.unbind(0)]
         )
         loss = distance_loss(
             predicted, target.expand_as(predicted), loss_function=self.loss_function
         ).sum(0)
-        loss = self._reduce_loss(loss, tensordict=tensordict, weights=weights)
         td_error = (predicted - target).abs().detach().max(0)[0]
-        return loss, {"td_error": td_error}
+        return loss.mean(), {"td_error": td_error}
+
+    # preserve_module_state=False, as SACLoss itself calls its networks: the given tensors are
+    # swapped in as they are. With True a target's tensors would come back registered as
+    # trainable parameters, and a target updater built afterwards refuses them.
+    def _value_at(self, state: TensorDictBase, params: TensorDictBase) -> torch.Tensor:
+        with params.to_module(self.value_network, preserve_module_state=False):
+            return self.value_network(state).get(self.tensor_keys.value)
+
+    def _q_at(self, state_action: TensorDictBase, params: TensorDictBase) -> torch.Tensor:
+        with params.to_module(self.qvalue_network, preserve_module_state=False):
+            out = self.qvalue_network(state_action.copy())
+        return out.get(self.tensor_keys.state_action_value).squeeze(-1)
 
 
 def make_loss(
