@@ -8,10 +8,12 @@ import pytest
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
+from trl_sac.runs.layout import flatten_config
 from trl_sac.runs.naming import NAMED_BY_PARENTS, NAMED_BY_RUN_PATH, overrides_dirname
+from trl_sac.training.schema import reference_markdown, reference_table
 from trl_sac.training.settings import resolve_settings
 
-from conftest import RECIPES, compose_config, run_recipe
+from conftest import RECIPES, REPO, compose_config, run_recipe
 
 PAPER_REWARD_SCALE = {
     "hopper": 5,
@@ -165,3 +167,24 @@ def test_cfg_job_shows_every_key_results_depend_on():
         "target_update.name",
     ]:
         assert OmegaConf.select(cfg, key, default="<absent>") != "<absent>", key
+
+
+def test_the_configuration_reference_is_generated_from_the_schema():
+    text = (REPO / "docs" / "configuration.md").read_text()
+    table = text.split("<!-- schema -->\n")[1].split("<!-- /schema -->")[0]
+    assert table == reference_markdown(), "regenerate: python -m trl_sac.training.schema"
+
+
+def test_every_key_of_every_recipe_has_a_type_and_a_range_or_choices():
+    keys = {row[0].strip("`"): row for row in reference_table()}
+    for recipe in [*RECIPES, "train", "compare"]:
+        overrides = ["env.id=Swimmer-v5"] if recipe == "train" else []
+        cfg = compose_config(recipe, [*overrides, "run_dir=x"])
+        flat = flatten_config(OmegaConf.to_container(cfg, resolve=False))
+        assert set(flat) <= set(keys) | {key for key in flat if key.startswith("hydra")}, recipe
+    numeric = [row for row in keys.values() if row[1] in ("int", "float", "int or null")]
+    assert all(
+        row[2]
+        for row in numeric
+        if row[0] not in ("`network.log_std_min`", "`network.log_std_max`")
+    )

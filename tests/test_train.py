@@ -98,14 +98,33 @@ def test_same_seed_gives_same_first_metrics(tmp_path, tiny_cfg):
         ("cudagraphs=true", "cudagraphs=true needs a CUDA device"),
         ("snapshot.keep=0", "snapshot.keep must be positive"),
         ("replay_buffer.storage=ssd", "replay_buffer.storage='ssd' is not one of tensor, memmap"),
+        # Wrong types: refused before training, naming the key.
+        ("collector.total_frames=abc", "collector.total_frames: Value 'abc' of type 'str'"),
+        ("optim.batch_size=1.5", "optim.batch_size: Value '1.5' of type 'float'"),
+        ("network.hidden_sizes=64", "network.hidden_sizes: "),
+        ("eval.video=maybe", "eval.video: Value 'maybe' is not a valid bool"),
+        ("+optim.momentum=0.9", "optim.momentum: Key 'momentum' not in"),
+        # Out of range, including values a library would have accepted silently.
+        ("loss.gamma=1.5", "loss.gamma must be at most 1, got 1.5"),
+        ("loss.gamma=0", "loss.gamma must be positive"),
+        ("seed=-1", "seed must be zero or positive"),
+        ("seed=4294967296", "seed must be below 4294967296"),
+        ("optim.lr=nan", "optim.lr must be a finite number"),
+        ("network.hidden_sizes=[64,0]", "network.hidden_sizes entries must be at least 1"),
+        ("network.log_std_min=3", "network.log_std_min=3.0 must be below network.log_std_max=2.0"),
+        ("loss.target_entropy=high", "loss.target_entropy must be auto or a number"),
+        ("loss.loss_function=huber", "loss.loss_function='huber' is not one of l2, l1, smooth_l1"),
+        ("target_update=hard target_update.interval=null", "needs target_update.interval"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tiny_cfg, capsys, override, fragment):
+    cfg = tiny_cfg("hopper", *override.split())
     with pytest.raises(SystemExit) as exit_info:
-        run(tiny_cfg("hopper", *override.split()))
+        run(cfg)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and fragment in err[0], err
+    assert not Path(str(cfg.run_dir)).exists(), "refused before anything is written"
 
 
 @pytest.mark.skipif(

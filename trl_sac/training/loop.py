@@ -34,6 +34,7 @@ from trl_sac.training.guards import check_finite
 from trl_sac.training.metrics import MetricsWriter
 from trl_sac.training.run_state import RunState
 from trl_sac.training.schedule import Every
+from trl_sac.training.schema import typed_config
 from trl_sac.training.settings import RunSettings, resolve_settings
 from trl_sac.training.tracking import TrainWindow
 
@@ -75,6 +76,7 @@ def train(cfg: DictConfig) -> float:
 
     On a run directory that holds a run, continue it from its newest snapshot.
     """
+    cfg = typed_config(cfg)
     settings = resolve_settings(cfg)
     if cfg.eval.video:
         choose_gl_backend()  # before the run dir is touched: no renderer, no run
