@@ -16,9 +16,11 @@ import pytest
 import torch
 
 from trl_sac import run, train
+from trl_sac.runs import disk
 from trl_sac.runs.lock import RunDirLock
 from trl_sac.runs.snapshots import ProcessRNGState, SnapshotStore
 from trl_sac.sac.fused_step import FusedSACLoss
+from trl_sac.training.metrics import MetricsWriter
 
 from conftest import REPO, TINY, compose_config
 from helpers.learner import build_learner, gradient_steps
@@ -403,3 +405,67 @@ def test_a_run_dir_in_use_by_another_process_is_refused(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "is in use by another process" in capsys.readouterr().err
     train(cfg)  # free again once the holder lets go
+
+
+# --- a disk that fills up --------------------------------------------------------------
+
+
+def test_a_full_disk_stops_before_the_next_snapshot_with_one_line_and_resumes(
+    tmp_path, capsys, monkeypatch
+):
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
+    run_dir = Path(cfg.run_dir)
+    plenty = disk.free_bytes(tmp_path)
+
+    def free_after_the_first_snapshot(path: Path) -> int:
+        return 1000 if snapshot_frames_or_none(run_dir) else plenty
+
+    monkeypatch.setattr(disk, "free_bytes", free_after_the_first_snapshot)
+    with pytest.raises(SystemExit) as exit_info:
+        run(cfg)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith(
+        f"trl-sac: error: no room for the snapshot at frame 160 in {run_dir / 'snapshots'}: "
+        "it needs "
+    )
+    assert "and 1000 bytes (1.0 kB) are free" in err[0]
+    assert f"the last snapshot is kept: {run_dir / 'snapshots' / 'snapshot-000000000080'}" in err[0]
+    assert snapshot_frames(run_dir) == [80]
+
+    monkeypatch.setattr(disk, "free_bytes", lambda path: plenty)
+    train(cfg)
+    assert snapshot_frames(run_dir) == [160, 240]
+    assert frames_column(run_dir, "eval") == [120, 240]
+
+
+def test_a_disk_too_small_for_any_snapshot_stops_within_the_first_batch(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(disk, "free_bytes", lambda path: 5_000_000)
+    cfg = tiny_run(tmp_path, "replay_buffer.size=100000")
+    with pytest.raises(SystemExit) as exit_info:
+        run(cfg)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no room for this run's snapshots and replay buffer" in err[0], err
+    assert "no snapshot was written yet" in err[0]
+    assert not snapshot_frames_or_none(Path(cfg.run_dir))
+
+
+def test_a_failing_write_of_the_metrics_is_one_line(tmp_path, capsys, monkeypatch):
+    def full(self, frames, values):
+        raise OSError(28, "No space left on device", "train.csv")
+
+    monkeypatch.setattr(MetricsWriter, "log", full)
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_run(tmp_path))
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "trl-sac: error: [Errno 28] No space left on device: 'train.csv'"
+    ]
+
+
+def snapshot_frames_or_none(run_dir: Path) -> list[int]:
+    return snapshot_frames(run_dir) if (run_dir / "snapshots").exists() else []

@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import importlib.util
 import math
+import os
 from pathlib import Path
 
+import gymnasium as gym
+import numpy as np
 import pytest
 import torch
 from omegaconf import OmegaConf
@@ -98,6 +101,8 @@ def test_same_seed_gives_same_first_metrics(tmp_path, tiny_cfg):
         ("cudagraphs=true", "cudagraphs=true needs a CUDA device"),
         ("snapshot.keep=0", "snapshot.keep must be positive"),
         ("replay_buffer.storage=ssd", "replay_buffer.storage='ssd' is not one of tensor, memmap"),
+        ("env.id=CartPole-v1", "env.id=CartPole-v1 has a Discrete action space (Discrete(2))"),
+        ("env.id=ImageObservation-v0", "needs one flat vector (a 1-D Box observation)"),
         # Wrong types: refused before training, naming the key.
         ("collector.total_frames=abc", "collector.total_frames: Value 'abc' of type 'str'"),
         ("optim.batch_size=1.5", "optim.batch_size: Value '1.5' of type 'float'"),
@@ -165,3 +170,35 @@ def test_generic_recipe_without_env_id_says_so(tiny_cfg, capsys):
     assert capsys.readouterr().err.strip().splitlines() == [
         "trl-sac: error: Missing mandatory value: env.id"
     ]
+
+
+class ImageObservation(gym.Env):
+    """Continuous actions, but an image to observe: nothing trl-sac can flatten into its MLP."""
+
+    action_space = gym.spaces.Box(-1.0, 1.0, (2,))
+    observation_space = gym.spaces.Box(0, 255, (8, 8, 3), dtype=np.uint8)
+
+
+gym.register("ImageObservation-v0", entry_point=ImageObservation)
+
+
+def test_a_run_dir_that_cannot_be_created_is_one_line(tiny_cfg, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_cfg("hopper", f"run_dir={blocker / 'run'}"))
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"trl-sac: error: run_dir {blocker / 'run'} cannot be created: {blocker} is not a directory"
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permissions")
+def test_a_run_dir_that_cannot_be_written_is_one_line(tiny_cfg, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_cfg("hopper", f"run_dir={locked / 'run'}"))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot be written" in err[0], err

@@ -23,6 +23,11 @@ class RunDirError(ConfigError):
     """A path that is not a run directory, or one whose files cannot be read."""
 
 
+class OutOfSpace(RuntimeError):
+    """The disk cannot hold the next snapshot or file; nothing was written, the last
+    snapshot is kept. Exit status 1."""
+
+
 class Diverged(RuntimeError):
     """A loss or parameter became NaN or infinite; the last good snapshot is kept."""
 

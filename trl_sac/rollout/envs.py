@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 import gymnasium as gym
+import numpy as np
 import torch
 from torchrl.envs import (
     ActionScaling,
@@ -18,7 +19,7 @@ from torchrl.envs import (
 )
 
 from trl_sac import tasks  # noqa: F401  (registers trl-sac's own tasks with gymnasium)
-from trl_sac.errors import ConfigError
+from trl_sac.errors import ConfigError, first_line
 
 
 def make_env(
@@ -76,3 +77,31 @@ def check_env_id(env_id: str) -> None:
     matches = difflib.get_close_matches(str(env_id), list(gym.registry), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(matches)}?" if matches else ""
     raise ConfigError(f"unknown env.id {env_id!r}{hint}")
+
+
+def check_trainable(env_id: str) -> None:
+    """Refuse, in one line, a task this SAC cannot train: it acts through a bounded Box of
+    actions and observes one flat vector (a 1-D Box)."""
+    try:
+        env = gym.make(env_id)
+    except Exception as error:  # a missing extra, a broken registration: one line either way
+        raise ConfigError(f"env.id={env_id} cannot be made: {first_line(error)}") from None
+    action, observation = env.action_space, env.observation_space
+    env.close()
+    if not isinstance(action, gym.spaces.Box):
+        raise ConfigError(
+            f"env.id={env_id} has a {type(action).__name__} action space ({action}); "
+            "trl-sac trains tasks with continuous actions (a Box)"
+        )
+    if len(action.shape) != 1 or not (
+        np.isfinite(action.low).all() and np.isfinite(action.high).all()
+    ):
+        raise ConfigError(
+            f"env.id={env_id} acts through {action}; trl-sac needs a 1-D Box with finite "
+            "bounds (its tanh policy is scaled onto them)"
+        )
+    if not isinstance(observation, gym.spaces.Box) or len(observation.shape) != 1:
+        raise ConfigError(
+            f"env.id={env_id} observes {observation}; trl-sac needs one flat vector "
+            "(a 1-D Box observation)"
+        )

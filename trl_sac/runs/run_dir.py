@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from trl_sac.errors import SnapshotError
+from trl_sac.errors import RunDirError, SnapshotError, first_line
 from trl_sac.files import replaced_atomically
 from trl_sac.runs.layout import (
     CONFIG_FILE,
@@ -23,6 +24,22 @@ from trl_sac.runs.layout import (
 from trl_sac.runs.snapshots import snapshot_paths
 
 log = logging.getLogger(__name__)
+
+def check_writable(run_dir: Path) -> None:
+    """Refuse a run directory that cannot be created or written, before anything runs."""
+    existing = run_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise RunDirError(f"run_dir {run_dir} cannot be created: {existing} is not a directory")
+    try:  # a probe, so that a read-only filesystem is caught as well as permissions
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise RunDirError(
+            f"run_dir {run_dir} cannot be written: {existing}: {first_line(error)}"
+        ) from None
+
 
 def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
     """Create or reopen `cfg.run_dir`; return it and whether it holds a run to resume.

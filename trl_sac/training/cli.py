@@ -11,7 +11,7 @@ from typing import NoReturn
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from trl_sac.errors import ConfigError, Diverged, Interrupted, first_line
+from trl_sac.errors import ConfigError, Diverged, Interrupted, OutOfSpace, first_line
 from trl_sac.training.loop import train
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ def _describe(error: Exception) -> tuple[str, int | None]:
         return "error", 2
     if isinstance(error, Diverged):
         return "diverged", 1
+    if isinstance(error, (OutOfSpace, OSError)):  # a full disk, a file that cannot be written
+        return "error", 1
     return "failed", None
 
 

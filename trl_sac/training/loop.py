@@ -27,9 +27,10 @@ from trl_sac.rollout.replay_buffer import make_replay_buffer, snapshot_adapter
 from trl_sac.runs.interrupts import StopRequests
 from trl_sac.runs.layout import VIDEOS_DIR
 from trl_sac.runs.lock import RunDirLock
-from trl_sac.runs.run_dir import prepare_run_dir, save_weights, saved_weights_frames
+from trl_sac.runs.run_dir import check_writable, prepare_run_dir, save_weights, saved_weights_frames
 from trl_sac.runs.snapshots import SnapshotStore, make_checkpoint
 from trl_sac.sac.agent import Agent, make_agent
+from trl_sac.training.disk_room import DiskRoom
 from trl_sac.training.guards import check_finite
 from trl_sac.training.metrics import MetricsWriter
 from trl_sac.training.run_state import RunState
@@ -80,6 +81,7 @@ def train(cfg: DictConfig) -> float:
     settings = resolve_settings(cfg)
     if cfg.eval.video:
         choose_gl_backend()  # before the run dir is touched: no renderer, no run
+    check_writable(Path(cfg.run_dir))
     with RunDirLock(Path(cfg.run_dir)):
         return _train_locked(cfg, settings)
 
@@ -177,6 +179,7 @@ def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
     finally:
         collector.shutdown()
         writer.close()
+    loop.room.check_weights()
     path = write_weights(run_dir, agent, state)
     log.info("finished at %d frames, %d updates; weights in %s", state.frames, state.updates, path)
     return state.final_return
@@ -218,6 +221,7 @@ class TrainingLoop:
         self.log_due = Every(cfg.logger.every_frames, after=state.reported_frames)
         self.eval_due = Every(cfg.eval.every_frames, after=state.reported_frames)
         self.snapshot_due = Every(cfg.snapshot.every_frames, after=state.frames)
+        self.room = DiskRoom(cfg, agent, buffer, snapshots, lambda: self.last_snapshot)
 
     def run(self, collector: Iterable[Collected]) -> None:
         cfg, state = self.cfg, self.state
@@ -237,6 +241,7 @@ class TrainingLoop:
                     if collected is None:
                         break
                     state.frames += collected.frames
+                    self.room.check_at_start()
                     state.window.add_episodes(collected.episode_returns, collected.episode_lengths)
                     progress.update(collected.frames)
                     self.update_and_report(stop, progress)
@@ -312,6 +317,7 @@ class TrainingLoop:
         if self.last_snapshot_frames == state.frames:
             return self.last_snapshot
         self.check_finite()
+        self.room.check_snapshot(state.frames)
         with state.clock.measure("snapshot"):
             began = time.perf_counter()
             self.last_snapshot = self.snapshots.save(

@@ -10,7 +10,7 @@ from omegaconf import DictConfig
 
 from trl_sac.devices import resolve_device
 from trl_sac.errors import ConfigError
-from trl_sac.rollout.envs import check_env_id
+from trl_sac.rollout.envs import check_env_id, check_trainable
 
 # Each logger backend and the module it needs (csv needs nothing beyond the standard library).
 LOGGER_BACKENDS = {"csv": None, "tensorboard": "tensorboard", "wandb": "wandb"}
@@ -28,6 +28,7 @@ def resolve_settings(cfg: DictConfig) -> RunSettings:
     """Derive device and reward scale from a config `typed_config` has checked, after the
     checks that depend on this machine: the task, the logger's extra, the device."""
     check_env_id(cfg.env.id)
+    check_trainable(cfg.env.id)
     check_logger_backend(cfg.logger.backend)
     device = resolve_device(cfg.device)
     if cfg.cudagraphs and device.type != "cuda":
