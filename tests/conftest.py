@@ -56,8 +56,10 @@ def compose_config(
         )
 
 
-def run_recipe(recipe: str, *overrides: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+def run_recipe(
+    recipe: str, *overrides: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     return subprocess.run(
         [sys.executable, str(REPO / "recipes" / f"{recipe}.py"), *overrides],
         capture_output=True,

@@ -19,8 +19,9 @@ from trl_sac.errors import ConfigError
 from trl_sac.evaluation import rendering
 from trl_sac.evaluation.evaluate import EvaluateOptions, evaluate_run, main, parse_options
 from trl_sac.evaluation.rendering import RenderingUnavailable, choose_gl_backend
+from trl_sac.mujoco_gl import backend_problem
 
-from conftest import REPO, TINY, compose_config
+from conftest import REPO, TINY, compose_config, run_recipe
 
 needs_osmesa = pytest.mark.skipif(
     ctypes.util.find_library("OSMesa") is None and not os.environ.get("CI"),
@@ -190,3 +191,35 @@ def test_training_with_video_fails_before_the_run_dir_when_nothing_renders(
     with pytest.raises(RenderingUnavailable):
         train(compose_config("hopper", [*TINY, f"run_dir={run_dir}", "eval.video=true"]))
     assert not run_dir.exists()
+
+
+def test_an_unusable_mujoco_gl_is_named_with_its_package() -> None:
+    missing = {"OSMesa": None, "EGL": None}.get
+    assert backend_problem("osmesa", missing) == (
+        "MUJOCO_GL=osmesa needs libOSMesa, which is not installed: apt-get install libosmesa6, "
+        "or unset MUJOCO_GL"
+    )
+    assert "apt-get install libegl1" in backend_problem("egl", missing)
+    assert "is not a backend MuJoCo knows" in backend_problem("bogus", missing)
+    assert backend_problem("osmesa", lambda library: "libOSMesa.so.8") is None
+    assert backend_problem("", missing) is None and backend_problem("disable", missing) is None
+
+
+@pytest.mark.e2e
+def test_a_broken_mujoco_gl_stops_only_the_commands_that_render(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    broken = {"MUJOCO_GL": "bogus"}
+    trained = run_recipe("hopper", *TINY, f"run_dir={tmp_path / 'run'}", env=broken)
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert "MUJOCO_GL=bogus is not a backend MuJoCo knows" in trained.stdout + trained.stderr
+
+    evaluated = evaluate_cli(str(copy_run(trained_run, tmp_path)), "episodes=1", env=broken)
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+
+    filmed = evaluate_cli(str(trained_run), "episodes=1", "video=true", env=broken)
+    assert filmed.returncode == 2
+    assert filmed.stderr.strip().splitlines() == [
+        "trl-sac: error: MUJOCO_GL=bogus is not a backend MuJoCo knows: unset MUJOCO_GL, "
+        "or set it to egl (GPU) or osmesa (CPU)"
+    ]

@@ -11,6 +11,11 @@ The layers, each importing only those listed before it:
 
 from typing import TYPE_CHECKING, Any
 
+from trl_sac.mujoco_gl import guard_mujoco_gl
+
+# Before any module of trl-sac imports torchrl, and with it mujoco.
+guard_mujoco_gl()
+
 __all__ = ["ConfigError", "run", "train"]
 __version__ = "0.1.0"
 

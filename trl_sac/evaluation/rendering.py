@@ -10,6 +10,7 @@ import sys
 import torch
 
 from trl_sac.errors import ConfigError
+from trl_sac.mujoco_gl import set_aside_backend
 
 # The Debian package each backend needs.
 GL_PACKAGES = {"osmesa": "libosmesa6", "egl": "libegl1"}
@@ -38,6 +39,9 @@ def choose_gl_backend() -> str:
     OSMesa first on a CPU one. Each is tried in a child process: a backend that fails to
     load leaves PyOpenGL unable to load another in the same process.
     """
+    set_aside = set_aside_backend()
+    if set_aside is not None:
+        raise RenderingUnavailable(set_aside)
     chosen = os.environ.get("MUJOCO_GL")
     if chosen:
         if chosen in GL_PACKAGES and not _renders_with(chosen):

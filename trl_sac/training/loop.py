@@ -19,6 +19,7 @@ from tqdm import tqdm
 from trl_sac.errors import Diverged, Interrupted
 from trl_sac.evaluation.episodes import evaluate
 from trl_sac.evaluation.rendering import choose_gl_backend
+from trl_sac.mujoco_gl import set_aside_backend
 from trl_sac.progress import make_progress_bar
 from trl_sac.rollout.collection import make_collector
 from trl_sac.rollout.direct_collection import Collected
@@ -81,6 +82,8 @@ def train(cfg: DictConfig) -> float:
     settings = resolve_settings(cfg)
     if cfg.eval.video:
         choose_gl_backend()  # before the run dir is touched: no renderer, no run
+    elif set_aside_backend() is not None:
+        log.warning("%s; this run does not render and goes on without it", set_aside_backend())
     check_writable(Path(cfg.run_dir))
     with RunDirLock(Path(cfg.run_dir)):
         return _train_locked(cfg, settings)
