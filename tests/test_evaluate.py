@@ -210,7 +210,7 @@ def test_a_broken_mujoco_gl_stops_only_the_commands_that_render(
     trained_run: Path, tmp_path: Path
 ) -> None:
     broken = {"MUJOCO_GL": "bogus"}
-    trained = run_recipe("hopper", *TINY, f"run_dir={tmp_path / 'run'}", env=broken)
+    trained = run_recipe("hopper", *TINY, f"run_dir={tmp_path / 'fresh'}", env=broken)
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert "MUJOCO_GL=bogus is not a backend MuJoCo knows" in trained.stdout + trained.stderr
 
