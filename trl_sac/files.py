@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,3 +28,18 @@ def replaced_atomically(path: Path) -> Iterator[Path]:
 def write_text_atomically(path: Path, text: str) -> None:
     with replaced_atomically(path) as partial:
         partial.write_text(text)
+
+
+def unwritable_reason(directory: Path) -> str | None:
+    """Why `directory` cannot be created or written, or None when it can."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot be created: {existing} is not a directory"
+    try:  # a probe, so that a read-only filesystem is caught as well as permissions
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        return f"cannot be written: {existing}: {error.strerror or error}"
+    return None

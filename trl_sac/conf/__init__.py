@@ -2,10 +2,17 @@
 
 - `${paper:<env id>,<fact>}`: the SAC paper's fact about the task (trl_sac/tasks/paper.py).
 - `${sweep_run_name:}`, `${run_name_suffix:}`: run directory names (trl_sac/runs/naming.py).
+- `${log_dir:<run_dir>}`: where Hydra writes a single run's log: the run directory, or, when
+  that cannot be created or written, a temporary one, so that Hydra does not fail on it
+  before trl-sac refuses the run dir in one line.
 """
+
+import tempfile
+from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from trl_sac.files import unwritable_reason
 from trl_sac.runs.naming import run_name_suffix, sweep_run_name
 from trl_sac.tasks.paper import paper_task
 
@@ -14,3 +21,8 @@ OmegaConf.register_new_resolver(
 )
 OmegaConf.register_new_resolver("sweep_run_name", sweep_run_name, replace=True)
 OmegaConf.register_new_resolver("run_name_suffix", run_name_suffix, replace=True)
+OmegaConf.register_new_resolver(
+    "log_dir",
+    lambda run_dir: run_dir if unwritable_reason(Path(run_dir)) is None else tempfile.mkdtemp(),
+    replace=True,
+)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,8 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from trl_sac.errors import RunDirError, SnapshotError, first_line
-from trl_sac.files import replaced_atomically
+from trl_sac.errors import RunDirError, SnapshotError
+from trl_sac.files import replaced_atomically, unwritable_reason
 from trl_sac.runs.layout import (
     CONFIG_FILE,
     METRICS_DIR,
@@ -27,18 +26,9 @@ log = logging.getLogger(__name__)
 
 def check_writable(run_dir: Path) -> None:
     """Refuse a run directory that cannot be created or written, before anything runs."""
-    existing = run_dir
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise RunDirError(f"run_dir {run_dir} cannot be created: {existing} is not a directory")
-    try:  # a probe, so that a read-only filesystem is caught as well as permissions
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as error:
-        raise RunDirError(
-            f"run_dir {run_dir} cannot be written: {existing}: {first_line(error)}"
-        ) from None
+    reason = unwritable_reason(run_dir)
+    if reason is not None:
+        raise RunDirError(f"run_dir {run_dir} {reason}")
 
 
 def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
