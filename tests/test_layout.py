@@ -8,10 +8,10 @@ from pathlib import Path
 import trl_sac
 
 PACKAGE = Path(trl_sac.__file__).parent
-# Bottom first. Shared modules (errors, devices, files, progress) and the task table sit
+# Bottom first. Shared modules (errors, devices, files, progress, mujoco_gl) and the tasks sit
 # below every layer; conf registers resolvers from runs and tasks.
 LAYERS = ["shared", "tasks", "sac", "rollout", "runs", "evaluation", "reporting", "training"]
-SHARED = {"errors", "devices", "files", "progress"}
+SHARED = {"errors", "devices", "files", "progress", "mujoco_gl"}
 
 
 def layer_of(module: str) -> str:
