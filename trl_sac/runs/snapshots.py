@@ -16,8 +16,8 @@ import torch
 from torchrl.checkpoint import Checkpoint, CheckpointAdapter, GlobalRNGState
 from torchrl.data import TensorDictReplayBuffer
 
-from trl_sac.runs import integrity
 from trl_sac.errors import SnapshotError, first_line
+from trl_sac.runs import integrity
 from trl_sac.runs.layout import SNAPSHOTS_DIR
 
 if TYPE_CHECKING:
