@@ -34,7 +34,9 @@ def runtime_imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if id(node) in typing_only:
             continue
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("trl_sac"):
+        if isinstance(node, ast.ImportFrom) and node.module == "trl_sac":
+            found.update(f"trl_sac.{alias.name}" for alias in node.names)  # its submodules
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("trl_sac"):
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("trl_sac"))

@@ -266,3 +266,11 @@ def test_budgets_follow_the_ladder_and_the_last_evaluation() -> None:
     assert budgets_for([every_100k], 3) == [100_000, 300_000, 1_000_000]
     assert budgets_for([[1000, 2000, 3000]], 4) == [1000, 3000]
     assert budgets_for([], 4) == []
+
+
+def test_runs_written_before_and_after_the_typed_schema_group_together(tmp_path: Path) -> None:
+    # Older configs hold utd_ratio 1, newer ones 1.0: the same experiment.
+    make_run(tmp_path, "old", ["seed=0"], {1000: 10.0})
+    make_run(tmp_path, "new", ["seed=1", "optim.utd_ratio=1.0"], {1000: 30.0})
+    (variant,) = group_runs([read_run(path) for path in find_run_dirs([tmp_path])])
+    assert [run.seed for run in variant.runs] == [0, 1]

@@ -469,3 +469,18 @@ def test_a_failing_write_of_the_metrics_is_one_line(tmp_path, capsys, monkeypatc
 
 def snapshot_frames_or_none(run_dir: Path) -> list[int]:
     return snapshot_frames(run_dir) if (run_dir / "snapshots").exists() else []
+
+
+def test_a_failed_torch_save_is_one_line(tmp_path, capsys, monkeypatch):
+    def full(*args, **kwargs):
+        # What torch.save raises when the disk fills under it.
+        raise RuntimeError("[enforce fail] PytorchStreamWriter failed writing file data/0")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(SystemExit) as exit_info:
+        run(tiny_run(tmp_path))
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("trl-sac: error: writing ") and "PytorchStreamWriter" in err[0]
+    assert not list(Path(tmp_path / "run" / "snapshots").glob(".*writing*"))

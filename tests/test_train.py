@@ -155,12 +155,21 @@ def test_cuda_without_gpu_is_one_line(tiny_cfg, capsys):
 
 
 @pytest.mark.e2e
-def test_unknown_env_from_the_command_line_suggests_close_matches(tmp_path):
-    result = run_recipe("train", "env.id=HalfCheeta-v5", f"run_dir={tmp_path}")
+def test_bad_input_from_the_command_line_is_one_line_and_leaves_nothing(tmp_path):
+    result = run_recipe("train", "env.id=HalfCheeta-v5", f"run_dir={tmp_path / 'run'}")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "HalfCheetah-v5" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+    # Hydra had started its log in the run dir; a refused run leaves no directory behind.
+    assert not (tmp_path / "run").exists()
+    typo = run_recipe("hopper", "collector.total_frames=abc", f"run_dir={tmp_path / 'typo'}")
+    assert typo.returncode == 2
+    assert typo.stderr.strip().splitlines() == [
+        "trl-sac: error: collector.total_frames: Value 'abc' of type 'str' could not be "
+        "converted to Integer"
+    ]
+    assert not (tmp_path / "typo").exists()
 
 
 def test_generic_recipe_without_env_id_says_so(tiny_cfg, capsys):

@@ -24,8 +24,21 @@ LIBRARIES = {"osmesa": ("OSMesa", "libosmesa6"), "egl": ("EGL", "libegl1")}
 SET_ASIDE_VARIABLE = "TRL_SAC_UNUSABLE_MUJOCO_GL"
 
 
+def find_library(name: str) -> str | None:
+    """The library's file, found as the loader finds it (LD_LIBRARY_PATH included)."""
+    for candidate in (ctypes.util.find_library(name), f"lib{name}.so", f"lib{name}.so.1"):
+        if candidate is None:
+            continue
+        try:
+            ctypes.CDLL(candidate)
+        except OSError:
+            continue
+        return candidate
+    return None
+
+
 def backend_problem(
-    value: str, find_library: Callable[[str], str | None] = ctypes.util.find_library
+    value: str, find_library: Callable[[str], str | None] = find_library
 ) -> str | None:
     """Why MUJOCO_GL=`value` cannot work here, or None when it can."""
     backend = value.strip().lower()

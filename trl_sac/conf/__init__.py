@@ -21,8 +21,9 @@ OmegaConf.register_new_resolver(
 )
 OmegaConf.register_new_resolver("sweep_run_name", sweep_run_name, replace=True)
 OmegaConf.register_new_resolver("run_name_suffix", run_name_suffix, replace=True)
+UNWRITABLE_RUN_LOGS = str(Path(tempfile.gettempdir()) / "trl-sac-unwritable-run-dirs")
 OmegaConf.register_new_resolver(
     "log_dir",
-    lambda run_dir: run_dir if unwritable_reason(Path(run_dir)) is None else tempfile.mkdtemp(),
+    lambda run_dir: run_dir if unwritable_reason(Path(run_dir)) is None else UNWRITABLE_RUN_LOGS,
     replace=True,
 )

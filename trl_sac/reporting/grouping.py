@@ -72,7 +72,7 @@ def _experiment_keys(run: RunRecord) -> set[str]:
 
 def _differing_keys(runs: Sequence[RunRecord]) -> list[str]:
     keys = set().union(*(_experiment_keys(run) for run in runs)) if runs else set()
-    differing = [key for key in keys if len({repr(run.config.get(key)) for run in runs}) > 1]
+    differing = [key for key in keys if len({_setting(run, key) for run in runs}) > 1]
     # Group names first, then shorter keys: those are the ones a label keeps.
     return sorted(differing, key=lambda key: (key not in NAMED_GROUPS, key.count("."), key))
 
@@ -96,7 +96,23 @@ def _partition(runs: Sequence[RunRecord], keys: list[str]) -> frozenset[frozense
 
 
 def _values(run: RunRecord, keys: list[str]) -> tuple:
-    return tuple(repr(run.config.get(key)) for key in keys)
+    return tuple(_setting(run, key) for key in keys)
+
+
+def _setting(run: RunRecord, key: str) -> str:
+    """A setting to compare across runs: 1 and 1.0 are the same number (configs written
+    before the typed schema hold integers where it now writes floats)."""
+    return repr(_comparable(run.config.get(key)))
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    return value
 
 
 def _label(settings: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from trl_sac.errors import RunDirError, SnapshotError
+from trl_sac.errors import RunDirError, SnapshotError, first_line
 from trl_sac.files import replaced_atomically, unwritable_reason
 from trl_sac.runs.layout import (
     CONFIG_FILE,
@@ -23,6 +23,7 @@ from trl_sac.runs.layout import (
 from trl_sac.runs.snapshots import snapshot_paths
 
 log = logging.getLogger(__name__)
+
 
 def check_writable(run_dir: Path) -> None:
     """Refuse a run directory that cannot be created or written, before anything runs."""
@@ -82,8 +83,11 @@ def save_weights(run_dir: Path, weights: dict[str, Any]) -> Path:
     """Write `weights` (state_dicts and counters) atomically: a partial file never
     replaces a good one."""
     path = run_dir / WEIGHTS_FILE
-    with replaced_atomically(path) as partial:
-        torch.save(weights, partial)
+    try:
+        with replaced_atomically(path) as partial:
+            torch.save(weights, partial)
+    except RuntimeError as error:  # torch.save reports a failed write (ENOSPC) this way
+        raise OSError(f"writing {path} failed: {first_line(error)}") from None
     return path
 
 

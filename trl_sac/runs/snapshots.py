@@ -122,8 +122,14 @@ class SnapshotStore:
         self._remove_abandoned_writes()
         destination = self.directory / f"{PREFIX}-{frames:012d}"
         staged = self.directory / f".{destination.name}.writing-{uuid.uuid4().hex}"
-        checkpoint.save(staged, metadata={**metadata, "versions": library_versions()})
-        integrity.write_record(staged)
+        try:
+            checkpoint.save(staged, metadata={**metadata, "versions": library_versions()})
+            integrity.write_record(staged)
+        except RuntimeError as error:  # torch.save reports a failed write (ENOSPC) this way
+            shutil.rmtree(staged, ignore_errors=True)
+            raise OSError(
+                f"writing the snapshot {destination} failed: {first_line(error)}"
+            ) from None
         if destination.exists():
             # Only a snapshot the restore skipped as unreadable can be in the way.
             self._set_aside(destination, "it was unreadable and a new one takes its name")

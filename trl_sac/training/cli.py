@@ -6,6 +6,7 @@ import logging
 import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
 
 from omegaconf import DictConfig
@@ -40,6 +41,8 @@ def run(cfg: DictConfig, *, on_failure: FailureHandler | None = None) -> float:
         if on_failure is None:
             if status is None:
                 raise
+            if status == 2:
+                _discard_log_only_run_dir(cfg)
             _fail(label, error, status=status)
         if status is None:  # unexpected: keep the traceback in the job's log
             log.error("the run failed", exc_info=True)
@@ -57,6 +60,20 @@ def _describe(error: Exception) -> tuple[str, int | None]:
     if isinstance(error, (OutOfSpace, OSError)):  # a full disk, a file that cannot be written
         return "error", 1
     return "failed", None
+
+
+def _discard_log_only_run_dir(cfg: DictConfig) -> None:
+    """Hydra creates the run dir and starts its log there before trl-sac sees the config:
+    a run refused at the start leaves no directory behind that holds only that log."""
+    try:
+        run_dir = Path(str(cfg.run_dir))
+        entries = list(run_dir.iterdir()) if run_dir.is_dir() else []
+        if entries and all(entry.is_file() and entry.suffix == ".log" for entry in entries):
+            for entry in entries:
+                entry.unlink()
+            run_dir.rmdir()
+    except Exception:  # tidying up must never hide the error being reported
+        pass
 
 
 def _fail(label: str, error: BaseException, *, status: int) -> NoReturn:

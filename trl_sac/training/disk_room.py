@@ -38,12 +38,18 @@ class DiskRoom:
         self.checked_at_start = False
 
     def model_bytes(self) -> int:
-        return tensor_bytes(self.agent.loss.state_dict()) + tensor_bytes(
-            self.agent.optimizer.state_dict()["state"]
+        """The networks and targets, and Adam's two moments per trained parameter (counted
+        from the parameters before the first step has created them)."""
+        optimizer = self.agent.optimizer
+        moments = tensor_bytes(optimizer.state_dict()["state"]) or 2 * sum(
+            parameter.nbytes for group in optimizer.param_groups for parameter in group["params"]
         )
+        return tensor_bytes(self.agent.loss.state_dict()) + moments
 
     def buffer_bytes(self) -> int:
-        """The replay buffer's storage when full."""
+        """The replay buffer's storage when full (nothing before its first transition)."""
+        if not len(self.buffer):
+            return 0
         return self.buffer[0:1].bytes() * self.cfg.replay_buffer.size
 
     def snapshot_bytes(self) -> int:
