@@ -30,11 +30,16 @@ def write_text_atomically(path: Path, text: str) -> None:
         partial.write_text(text)
 
 
+def nearest_existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def unwritable_reason(directory: Path) -> str | None:
     """Why `directory` cannot be created or written, or None when it can."""
-    existing = directory
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = nearest_existing(directory)
     if not existing.is_dir():
         return f"cannot be created: {existing} is not a directory"
     try:  # a probe, so that a read-only filesystem is caught as well as permissions

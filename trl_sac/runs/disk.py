@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trl_sac.errors import OutOfSpace
+from trl_sac.files import nearest_existing
 
 # Headroom for what the estimate leaves out: metadata, checksums, file system blocks.
 MARGIN = 1.05
@@ -21,10 +22,7 @@ SLACK_BYTES = 1 << 20
 
 def free_bytes(path: Path) -> int:
     """Free bytes on the filesystem that holds `path` (or would, once it is created)."""
-    existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    return shutil.disk_usage(existing).free
+    return shutil.disk_usage(nearest_existing(path)).free
 
 
 def check_room(path: Path, needed: int, what: str, kept: str) -> None:
