@@ -16,10 +16,13 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from filelock import FileLock
+
 from trl_sac.errors import RunDirError, first_line
 from trl_sac.files import write_text_atomically
 
 MANIFEST_FILE = "learning.json"
+MANIFEST_LOCK = ".learning.json.lock"
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -115,13 +118,17 @@ def read_manifest(sweep_dir: Path) -> list[Invocation]:
 
 
 def append_invocation(sweep_dir: Path, invocation: Invocation) -> None:
-    """Add one invocation to the sweep's manifest, or update it in place (same id)."""
-    entries = read_manifest(sweep_dir)
-    ids = [entry.id for entry in entries]
-    if invocation.id in ids:
-        entries[ids.index(invocation.id)] = invocation
-    else:
-        entries.append(invocation)
+    """Add one invocation to the sweep's manifest, or update it in place (same id).
+
+    Calls for other seeds of one sweep may run side by side; the lock keeps one call's
+    read-modify-write from dropping another's entry."""
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    path = sweep_dir / MANIFEST_FILE
-    write_text_atomically(path, json.dumps([asdict(entry) for entry in entries], indent=2) + "\n")
+    with FileLock(sweep_dir / MANIFEST_LOCK):
+        entries = read_manifest(sweep_dir)
+        ids = [entry.id for entry in entries]
+        if invocation.id in ids:
+            entries[ids.index(invocation.id)] = invocation
+        else:
+            entries.append(invocation)
+        text = json.dumps([asdict(entry) for entry in entries], indent=2) + "\n"
+        write_text_atomically(sweep_dir / MANIFEST_FILE, text)

@@ -254,6 +254,31 @@ def test_a_later_sweep_exported_to_the_same_place_joins_the_table(
     assert table_rows((export / "summary.md").read_text()) == rows
 
 
+def test_calls_recording_side_by_side_into_one_sweep_keep_every_entry(
+    learning, tmp_path: Path
+) -> None:
+    # Seeds of one sweep run as separate calls at once (one per core), each recording its
+    # start and end in the same manifest.
+    writer = f"""
+import sys
+sys.path.insert(0, {str(REPO / "benchmarks")!r})
+from pathlib import Path
+from provenance import Invocation, append_invocation
+for n in range(15):
+    entry = Invocation(id=sys.argv[1] + str(n), command="c", commit="c", machine="m", started="s")
+    append_invocation(Path({str(tmp_path)!r}), entry)
+"""
+    writers = [subprocess.Popen([sys.executable, "-c", writer, f"w{k}-"]) for k in range(4)]
+    assert [process.wait() for process in writers] == [0] * 4
+
+    from provenance import read_manifest
+
+    ids = {entry.id for entry in read_manifest(tmp_path)}
+    assert ids == {f"w{k}-{n}" for k in range(4) for n in range(15)}
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert left == [".learning.json.lock", "learning.json"]  # no writer's partial file
+
+
 def test_an_export_never_replaces_a_run_by_a_shorter_one(
     learning, sweep: Path, tmp_path: Path
 ) -> None:

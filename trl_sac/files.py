@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,9 +10,10 @@ from pathlib import Path
 
 
 def partial_path(path: Path) -> Path:
-    """Where `path` is written before it replaces the real one (`.name.partial.ext`, hidden,
-    keeping the extension for writers that choose a format by it)."""
-    return path.with_name(f".{path.stem}.partial{path.suffix}")
+    """Where this process writes `path` before it replaces the real one: hidden, named by
+    the process so that two writers of one file never share it, and keeping the extension
+    for writers that choose a format by it (`.name.1234.partial.ext`)."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
 
 
 @contextmanager
