@@ -10,6 +10,7 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from trl_sac.errors import Diverged
+from trl_sac.runs.lock import RunDirLock
 from trl_sac.training import cli
 from trl_sac.training.sweep import FAILURES_FILE, ReportWhenSweepEnds
 
@@ -118,6 +119,17 @@ def test_the_sweep_report_flags_runs_short_of_their_budget(tmp_path: Path) -> No
         ReportWhenSweepEnds().on_multirun_end(config)
     assert stopped.value.code == 1
     assert "1k of 3k" in (tmp_path / "report.md").read_text()
+
+
+def test_a_run_another_call_is_training_is_not_short(tmp_path: Path) -> None:
+    make_run(tmp_path, "done", ["seed=0"], {1000: 1.0, 3000: 2.0})
+    make_run(tmp_path, "training", ["seed=1"], {1000: 1.0})
+    config = compose_compare(f"hydra.sweep.dir={tmp_path}")
+    with RunDirLock(tmp_path / "training"):  # as a second call's job holds it
+        ReportWhenSweepEnds().on_multirun_end(config)
+    with pytest.raises(SystemExit) as stopped:  # that call stopped it short
+        ReportWhenSweepEnds().on_multirun_end(config)
+    assert stopped.value.code == 1
 
 
 def test_the_sweep_counts_only_its_own_failures(tmp_path: Path) -> None:

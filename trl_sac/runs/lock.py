@@ -41,3 +41,14 @@ class RunDirLock:
         traceback: TracebackType | None,
     ) -> None:
         self._lock.release()
+
+
+def in_use_elsewhere(run_dir: Path) -> bool:
+    """Whether another process holds `run_dir`'s lock, i.e. is training it now."""
+    if not run_dir.parent.is_dir():
+        return False
+    try:
+        with RunDirLock(run_dir):
+            return False
+    except ConfigError:
+        return True

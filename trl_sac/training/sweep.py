@@ -16,6 +16,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from trl_sac.reporting.report import build_report
+from trl_sac.runs.lock import in_use_elsewhere
 from trl_sac.training.cli import run
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ class ReportWhenSweepEnds(Callback):
     """Writes report.md and eval_return.png into the sweep directory once every job is done.
 
     Runs that failed or stopped short of their budget are in the report up to their last
-    row; the sweep then exits with status 1 so that scripts notice.
+    row; the sweep then exits with status 1 so that scripts notice. A run still training
+    in another process (a second call for other seeds of the same sweep) is not short.
     """
 
     def __init__(self, budgets: Sequence[int] | None = None, threshold: float | None = None):
@@ -65,7 +67,12 @@ class ReportWhenSweepEnds(Callback):
         else:
             log.info("report for %s:\n%s", sweep_dir, report.table())
             log.info("written %s and %s", report.markdown_path, report.figure_path)
-            short = [str(run.path) for run in report.runs if not run.finished]
+            unfinished = [str(run.path) for run in report.runs if not run.finished]
+            # A second call training other seeds of the same sweep holds its runs' locks.
+            elsewhere = [path for path in unfinished if in_use_elsewhere(Path(path))]
+            short = [path for path in unfinished if path not in elsewhere]
+            if elsewhere:
+                log.info("still training in another process: %s", ", ".join(elsewhere))
         if failures:
             log.error("%d runs failed:\n%s", len(failures), "\n".join(failures))
         if short:
