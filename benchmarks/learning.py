@@ -185,7 +185,8 @@ def export_metrics(
         (target / METRICS_DIR).mkdir(parents=True, exist_ok=True)
         shutil.copy2(run.path / CONFIG_FILE, target / CONFIG_FILE)
         for metrics in (run.path / METRICS_DIR).glob("*.csv"):
-            shutil.copy2(metrics, target / METRICS_DIR / metrics.name)
+            if not metrics.name.startswith("."):  # a killed writer's partial file
+                shutil.copy2(metrics, target / METRICS_DIR / metrics.name)
     for peer_root in peers:
         for record in peer_root.rglob(PEER_RECORD):
             target = destination / PEERS_DIR / record.parent.relative_to(peer_root)

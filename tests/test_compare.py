@@ -132,6 +132,19 @@ def test_a_run_another_call_is_training_is_not_short(tmp_path: Path) -> None:
     assert stopped.value.code == 1
 
 
+def test_a_lock_that_cannot_be_probed_leaves_the_run_short(tmp_path: Path, monkeypatch) -> None:
+    make_run(tmp_path, "short", ["seed=1"], {1000: 1.0})
+    config = compose_compare(f"hydra.sweep.dir={tmp_path}")
+
+    def unwritable(self):
+        raise PermissionError(13, "Permission denied", str(self.path))
+
+    monkeypatch.setattr(RunDirLock, "__enter__", unwritable)
+    with pytest.raises(SystemExit) as stopped:
+        ReportWhenSweepEnds().on_multirun_end(config)
+    assert stopped.value.code == 1
+
+
 def test_the_sweep_counts_only_its_own_failures(tmp_path: Path) -> None:
     make_run(tmp_path, "done", ["seed=0"], {1000: 1.0, 3000: 2.0})
     failures = tmp_path / FAILURES_FILE

@@ -177,11 +177,14 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
     results.parent.mkdir()
     results.write_text("# Results\n\nHand-written text.\n")
     export = tmp_path / "benchmarks" / "results" / "hopper-demo"
+    killed_writer = sweep / "Hopper-v5/loss=twinq,seed=0/metrics/.eval.4321.partial.csv"
+    killed_writer.write_text("frames,eval_return\n")
     learning.summarize(sweep, [], export=export, publish=[results], title="Hopper, short")
 
     copied = sorted(str(path.relative_to(export)) for path in export.rglob("*") if path.is_file())
     assert "Hopper-v5/loss=twinq,seed=0/config.yaml" in copied
     assert "Hopper-v5/loss=twinq,seed=0/metrics/eval.csv" in copied
+    assert not [name for name in copied if "partial" in name]
     assert not [name for name in copied if "weights" in name or "snapshot" in name]
     assert {"summary.md", "learning.png", "report.md", "eval_return.png"} <= set(copied)
 
@@ -258,25 +261,29 @@ def test_calls_recording_side_by_side_into_one_sweep_keep_every_entry(
     learning, tmp_path: Path
 ) -> None:
     # Seeds of one sweep run as separate calls at once (one per core), each recording its
-    # start and end in the same manifest.
+    # start and end in the same manifest. The writers wait for one another before writing.
+    go = tmp_path / "go"
     writer = f"""
-import sys
+import sys, time
 sys.path.insert(0, {str(REPO / "benchmarks")!r})
 from pathlib import Path
 from provenance import Invocation, append_invocation
-for n in range(15):
+go = Path({str(go)!r})
+while not go.exists():
+    time.sleep(0.001)
+for n in range(100):
     entry = Invocation(id=sys.argv[1] + str(n), command="c", commit="c", machine="m", started="s")
-    append_invocation(Path({str(tmp_path)!r}), entry)
+    append_invocation(Path({str(tmp_path / "sweep")!r}), entry)
 """
     writers = [subprocess.Popen([sys.executable, "-c", writer, f"w{k}-"]) for k in range(4)]
+    go.touch()
     assert [process.wait() for process in writers] == [0] * 4
 
     from provenance import read_manifest
 
-    ids = {entry.id for entry in read_manifest(tmp_path)}
-    assert ids == {f"w{k}-{n}" for k in range(4) for n in range(15)}
-    left = sorted(path.name for path in tmp_path.iterdir())
-    assert left == [".learning.json.lock", "learning.json"]  # no writer's partial file
+    ids = {entry.id for entry in read_manifest(tmp_path / "sweep")}
+    assert ids == {f"w{k}-{n}" for k in range(4) for n in range(100)}
+    assert not [path for path in (tmp_path / "sweep").iterdir() if "partial" in path.name]
 
 
 def test_an_export_never_replaces_a_run_by_a_shorter_one(

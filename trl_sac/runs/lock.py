@@ -44,7 +44,10 @@ class RunDirLock:
 
 
 def in_use_elsewhere(run_dir: Path) -> bool:
-    """Whether another process holds `run_dir`'s lock, i.e. is training it now."""
+    """Whether another process holds `run_dir`'s lock, i.e. is training it now.
+
+    The probe takes the lock for an instant; a lock it cannot even try (an unwritable
+    directory) counts as not held, so the run is reported as it stands."""
     if not run_dir.parent.is_dir():
         return False
     try:
@@ -52,3 +55,5 @@ def in_use_elsewhere(run_dir: Path) -> bool:
             return False
     except ConfigError:
         return True
+    except OSError:
+        return False
