@@ -19,28 +19,24 @@ import torch
 from hydra import compose, initialize_config_module
 
 from trl_sac.files import write_text_atomically
-from trl_sac.rollout.envs import make_env, observation_size
-from trl_sac.rollout.replay_buffer import make_replay_buffer, snapshot_adapter
-from trl_sac.runs.snapshots import SnapshotStore, make_checkpoint
-from trl_sac.sac.agent import make_agent
-from trl_sac.training.run_state import RunState
+from trl_sac.rollout.envs import make_env
+from trl_sac.runs.snapshots import SnapshotStore
+from trl_sac.training.learner import make_learner
 
 
 def build(storage: str, run_dir: Path, env_id: str, size: int):
     with initialize_config_module("trl_sac.conf", version_base="1.3"):
         cfg = compose(
             "train",
-            [f"env.id={env_id}", f"replay_buffer.storage={storage}", f"replay_buffer.size={size}"],
+            [
+                f"env.id={env_id}",
+                f"replay_buffer.storage={storage}",
+                f"replay_buffer.size={size}",
+                "collector.init_random_frames=0",
+            ],
         )
     env = make_env(env_id, seed=0, reward_scale=1.0, max_episode_steps=1000)
-    device = torch.device("cpu")
-    agent = make_agent(
-        cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
-    )
-    buffer = make_replay_buffer(cfg.replay_buffer, batch_size=256, device=device, run_dir=run_dir)
-    state = RunState(learning_starts_at=0, device=device)
-    checkpoint = make_checkpoint(agent, state, buffer, snapshot_adapter(cfg.replay_buffer))
-    return env, agent, buffer, state, checkpoint
+    return (env, *make_learner(cfg, env, run_dir, torch.device("cpu")))
 
 
 def fill(env, agent, buffer, size: int) -> None:

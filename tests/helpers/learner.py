@@ -6,12 +6,10 @@ from pathlib import Path
 
 import torch
 
-from trl_sac.rollout.envs import make_env, observation_size
-from trl_sac.rollout.replay_buffer import make_replay_buffer, snapshot_adapter
-from trl_sac.runs.snapshots import SnapshotStore, make_checkpoint
-from trl_sac.sac.agent import make_agent
+from trl_sac.rollout.envs import make_env
+from trl_sac.runs.snapshots import SnapshotStore
+from trl_sac.training.learner import make_learner
 from trl_sac.training.loop import seed_everything
-from trl_sac.training.run_state import RunState
 
 from conftest import TINY, compose_config
 
@@ -21,17 +19,10 @@ def build_learner(variant: str, target_update: str, storage: str, run_dir: Path)
     if target_update == "hard":
         overrides.append("target_update.interval=4")
     overrides += [f"replay_buffer.storage={storage}", f"run_dir={run_dir}"]
-    cfg = compose_config("hopper", overrides)
+    cfg = compose_config("hopper", [*overrides, "collector.init_random_frames=0"])
     seed_everything(0)
     env = make_env("Hopper-v5", seed=0, reward_scale=5.0, max_episode_steps=50)
-    device = torch.device("cpu")
-    agent = make_agent(
-        cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
-    )
-    buffer = make_replay_buffer(cfg.replay_buffer, batch_size=16, device=device, run_dir=run_dir)
-    state = RunState(learning_starts_at=0, device=device)
-    checkpoint = make_checkpoint(agent, state, buffer, snapshot_adapter(cfg.replay_buffer))
-    return env, agent, buffer, state, checkpoint
+    return (env, *make_learner(cfg, env, run_dir, torch.device("cpu")))
 
 
 def gradient_steps(agent, buffer, state, count: int) -> None:

@@ -23,16 +23,16 @@ from trl_sac.mujoco_gl import set_aside_backend
 from trl_sac.progress import make_progress_bar
 from trl_sac.rollout.collection import make_collector
 from trl_sac.rollout.direct_collection import Collected
-from trl_sac.rollout.envs import make_env, observation_size
-from trl_sac.rollout.replay_buffer import make_replay_buffer, snapshot_adapter
+from trl_sac.rollout.envs import make_env
 from trl_sac.runs.interrupts import StopRequests
 from trl_sac.runs.layout import VIDEOS_DIR
 from trl_sac.runs.lock import RunDirLock
 from trl_sac.runs.run_dir import check_writable, prepare_run_dir, save_weights, saved_weights_frames
-from trl_sac.runs.snapshots import SnapshotStore, make_checkpoint
-from trl_sac.sac.agent import Agent, make_agent
+from trl_sac.runs.snapshots import SnapshotStore
+from trl_sac.sac.agent import Agent
 from trl_sac.training.disk_room import DiskRoom
 from trl_sac.training.guards import check_finite
+from trl_sac.training.learner import make_learner
 from trl_sac.training.metrics import MetricsWriter
 from trl_sac.training.run_state import RunState
 from trl_sac.training.schedule import Every
@@ -101,22 +101,7 @@ def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
         device=device,
         render_size=tuple(cfg.eval.video_size) if cfg.eval.video else None,
     )
-    agent = make_agent(
-        cfg,
-        observation_size=observation_size(eval_env),
-        action_spec=eval_env.action_spec,
-        device=device,
-    )
-    buffer = make_replay_buffer(
-        cfg.replay_buffer, batch_size=cfg.optim.batch_size, device=device, run_dir=run_dir
-    )
-    state = RunState(learning_starts_at=cfg.collector.init_random_frames, device=device)
-    checkpoint = make_checkpoint(
-        agent,
-        state,
-        buffer if cfg.snapshot.replay_buffer else None,
-        snapshot_adapter(cfg.replay_buffer),
-    )
+    agent, buffer, state, checkpoint = make_learner(cfg, eval_env, run_dir, device)
     snapshots = SnapshotStore(run_dir, keep=cfg.snapshot.keep)
     resumed_frames = resumed_from = None
     if resuming:
