@@ -75,6 +75,8 @@ SUMMARY_FILE = "summary.md"
 # The name of the markers an overview is published between.
 OVERVIEW_MARKER = "overview"
 PEERS_DIR = "peers"
+# Where a published section's figure is copied, beside the document it is published in.
+FIGURES_DIR = "figures"
 # The tasks with a config of their own; `generic` needs an env.id, so it is not one.
 TASKS = sorted(
     path.stem for path in (REPO / "trl_sac/conf/env").glob("*.yaml") if path.stem != "generic"
@@ -224,8 +226,8 @@ def summarize(
         sweep_dir / SUMMARY_FILE, section.replace("](<FIGURE>)", f"]({FIGURE_FILE})")
     )
     for document in publish:
-        figure = Path(_relative(sweep_dir / FIGURE_FILE, document.parent))
-        publish_section(document, sweep_dir.name, section.replace("<FIGURE>", str(figure)))
+        figure = publish_figure(sweep_dir / FIGURE_FILE, document, sweep_dir.name)
+        publish_section(document, sweep_dir.name, section.replace("<FIGURE>", figure))
     print((sweep_dir / SUMMARY_FILE).read_text())
     return sweep_dir / SUMMARY_FILE
 
@@ -396,6 +398,15 @@ def publish_section(path: Path, name: str, section: str) -> None:
             f"{ends}: mend the markers by hand"
         )
     write_text_atomically(path, text)
+
+
+def publish_figure(figure: Path, document: Path, name: str) -> str:
+    """Copy `figure` beside `document` (figures/<name>.png) and return the link to it: a
+    documentation site serves only the files under its own directory."""
+    target = document.parent / FIGURES_DIR / f"{name}{figure.suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(figure, target)
+    return f"{FIGURES_DIR}/{target.name}"
 
 
 def _relative(path: Path, start: Path) -> str:

@@ -5,13 +5,13 @@ python recipes/compare.py loss=twinq target_update=soft,hard   # sweep any key i
 python recipes/compare.py jobs=2 progress=false                # runs in parallel
 """
 
-import hydra
 from omegaconf import DictConfig
 
+from trl_sac import recipe
 from trl_sac.training.sweep import run_sweep_job
 
 
-@hydra.main(version_base="1.3", config_path="pkg://trl_sac.conf", config_name="compare")
+@recipe("compare")
 def main(cfg: DictConfig) -> None:
     run_sweep_job(cfg)
 

@@ -3,13 +3,12 @@
 python recipes/halfcheetah.py [loss=vnet] [target_update=hard] [seed=1]
 """
 
-import hydra
 from omegaconf import DictConfig
 
-from trl_sac import run
+from trl_sac import recipe, run
 
 
-@hydra.main(version_base="1.3", config_path="pkg://trl_sac.conf", config_name="halfcheetah")
+@recipe("halfcheetah")
 def main(cfg: DictConfig) -> None:
     run(cfg)
 

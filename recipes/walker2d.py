@@ -3,13 +3,12 @@
 python recipes/walker2d.py [loss=vnet] [target_update=hard] [seed=1]
 """
 
-import hydra
 from omegaconf import DictConfig
 
-from trl_sac import run
+from trl_sac import recipe, run
 
 
-@hydra.main(version_base="1.3", config_path="pkg://trl_sac.conf", config_name="walker2d")
+@recipe("walker2d")
 def main(cfg: DictConfig) -> None:
     run(cfg)
 

@@ -58,15 +58,25 @@ def test_compare_sweeps_any_key(tmp_path: Path) -> None:
 @pytest.mark.e2e
 def test_a_failed_run_does_not_end_the_sweep(tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
-    done = compare(sweep_dir, "loss=twinq", "seed=0", "optim.lr=-1,0.0003")
+    # CartPole composes (it is a gymnasium id) and fails as its run starts: discrete actions.
+    done = compare(sweep_dir, "loss=twinq", "seed=0", "env.id=CartPole-v1,Hopper-v5")
     assert done.returncode == 1
-    assert "trl-sac: error: optim.lr must be positive, got -1" in done.stderr
+    assert "trl-sac: error: env.id=CartPole-v1 has a Discrete action space" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     # The other run went on and is in the report; the failure is on record.
     assert len(list(sweep_dir.glob("Hopper-v5/*/weights.pt"))) == 1
     report = (sweep_dir / "report.md").read_text()
     assert report.startswith("# trl-sac report\n\n1 runs,") and report.count("| Hopper-v5 |") == 1
-    assert "optim.lr must be positive" in (sweep_dir / "failures.log").read_text()
+    assert "Discrete action space" in (sweep_dir / "failures.log").read_text()
+
+
+@pytest.mark.e2e
+def test_a_bad_value_anywhere_in_a_sweep_is_refused_before_any_run(tmp_path: Path) -> None:
+    sweep_dir = tmp_path / "sweep"
+    done = compare(sweep_dir, "loss=twinq", "seed=0", "optim.lr=0.0003,-1")
+    assert done.returncode == 2
+    assert done.stderr == "trl-sac: error: optim.lr must be positive, got -1.0\n"
+    assert not sweep_dir.exists()
 
 
 def compose_compare(*overrides: str):

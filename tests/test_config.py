@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+import gymnasium as gym
 import pytest
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
+from trl_sac.errors import ConfigError
 from trl_sac.runs.layout import flatten_config
 from trl_sac.runs.naming import NAMED_BY_PARENTS, NAMED_BY_RUN_PATH, overrides_dirname
-from trl_sac.training.schema import reference_markdown, reference_table
+from trl_sac.training.schema import reference_markdown, reference_table, typed_config
 from trl_sac.training.settings import resolve_settings
 
 from conftest import RECIPES, REPO, compose_config, run_recipe
@@ -83,6 +85,39 @@ def test_a_paper_task_gets_its_facts_however_it_is_named(recipe, target_update):
     expected = OmegaConf.to_container(by_recipe, resolve=True)
     assert OmegaConf.to_container(by_group, resolve=True) == expected
     assert OmegaConf.to_container(by_id, resolve=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "steps"),
+    [
+        # A task the paper did not train keeps the limit gymnasium registers for it.
+        (["env.id=Reacher-v5"], 50),
+        (["env.id=Pusher-v5"], 100),
+        (["env.id=Swimmer-v5"], 1000),
+        # The paper's tasks keep the paper's 1000 steps, however they are named.
+        (["env.id=Hopper-v5"], 1000),
+        (["env.id=HumanoidRllab-v0"], 1000),
+        (["env=humanoid"], 1000),
+        # The user's value wins.
+        (["env.id=Reacher-v5", "env.max_episode_steps=20"], 20),
+    ],
+)
+def test_episode_length_comes_from_the_task_unless_overridden(overrides, steps):
+    cfg = typed_config(compose_config("train", ["run_dir=runs/x", *overrides]))
+    assert cfg.env.max_episode_steps == steps
+
+
+def test_a_task_that_registers_no_episode_limit_asks_for_one():
+    env_id = "TrlSacTest/Unlimited-v0"
+    if env_id not in gym.registry:
+        swimmer = "gymnasium.envs.mujoco.swimmer_v5:SwimmerEnv"
+        gym.register(env_id, entry_point=swimmer, max_episode_steps=None)
+    with pytest.raises(ConfigError, match=rf"^env.id={env_id} registers no episode limit"):
+        typed_config(compose_config("train", ["run_dir=runs/x", f"env.id={env_id}"]))
+    cfg = typed_config(
+        compose_config("train", ["run_dir=runs/x", f"env.id={env_id}", "env.max_episode_steps=300"])
+    )
+    assert cfg.env.max_episode_steps == 300
 
 
 def test_the_paper_facts_of_humanoid_reach_the_generic_recipe():

@@ -191,7 +191,11 @@ def test_export_copies_metrics_not_weights_and_publishes_a_section(
     text = results.read_text()
     assert text.startswith("# Results\n\nHand-written text.\n")
     assert "<!-- learning:hopper-demo -->\n### Hopper, short" in text
-    assert "](../benchmarks/results/hopper-demo/learning.png)" in text
+    # The figure is copied beside the document: a docs site serves nothing outside docs/.
+    assert "](figures/hopper-demo.png)" in text
+    assert (results.parent / "figures" / "hopper-demo.png").read_bytes() == (
+        export / "learning.png"
+    ).read_bytes()
     # Provenance from the manifest: machine, both commits, dates, the calls' total wall time.
     assert (
         "Machine: 2-core Test CPU, 8 GiB, no GPU. Commit: abc1234, def5678. "

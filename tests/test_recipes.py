@@ -56,13 +56,12 @@ hydra:
 NEW_TASK_RECIPE = '''\
 """Train SAC on Swimmer-v5."""
 
-import hydra
 from omegaconf import DictConfig
 
-from trl_sac import run
+from trl_sac import recipe, run
 
 
-@hydra.main(version_base="1.3", config_path="conf", config_name="swimmer")
+@recipe("swimmer", config_path="conf")
 def main(cfg: DictConfig) -> None:
     run(cfg)
 

@@ -274,3 +274,35 @@ def test_runs_written_before_and_after_the_typed_schema_group_together(tmp_path:
     make_run(tmp_path, "new", ["seed=1", "optim.utd_ratio=1.0"], {1000: 30.0})
     (variant,) = group_runs([read_run(path) for path in find_run_dirs([tmp_path])])
     assert [run.seed for run in variant.runs] == [0, 1]
+
+
+def test_runs_that_never_left_their_random_warm_up_are_not_passed_off_as_trained(
+    tmp_path: Path,
+) -> None:
+    """A comparison of runs that made no update compares random policies: the report says so."""
+    untrained = ["collector.init_random_frames=5000"]
+    make_run(tmp_path, "vnet-0", ["loss=vnet", "seed=0", *untrained], {3000: 20.0})
+    make_run(tmp_path, "twinq-0", ["loss=twinq", "seed=0", *untrained], {3000: 25.0})
+    make_run(
+        tmp_path,
+        "twinq-1",
+        ["loss=twinq", "seed=1", *untrained],
+        {3000: 25.0, 6000: 300.0},
+        total_frames=6000,
+    )
+    report = build_report([tmp_path], tmp_path / "out", progress=False)
+
+    trained = {run.path.name: run.trained for run in report.runs}
+    assert trained == {"twinq-0": False, "twinq-1": True, "vnet-0": False}
+    table = report.table()
+    assert "| twinq (v2) | 2 | 3k–6k (1/2 untrained) |" in table
+    assert "| vnet (v1) | 1 | 3k (1/1 untrained) |" in table
+    text = report.markdown_path.read_text()
+    assert "**Untrained: 2 runs " in text and "made no gradient update**" in text
+    assert ", untrained |" in text.split("## Runs")[1]
+
+
+def test_trained_runs_carry_no_warning(sweep: Path, tmp_path: Path) -> None:
+    report = build_report([sweep], tmp_path / "out", progress=False)
+    assert all(run.trained for run in report.runs)
+    assert "untrained" not in report.markdown_path.read_text().lower()

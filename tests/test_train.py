@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 
 from trl_sac import run, train
 
-from conftest import run_recipe
+from conftest import TINY, compose_config, run_recipe
 
 
 def read_csv(path):
@@ -65,7 +65,8 @@ def test_training_through_torchrls_own_loss_forward_still_works(tiny_cfg):
 
 def test_reported_returns_are_unscaled(tiny_cfg):
     """v1 on Hopper trains on 5x rewards; train and eval returns stay in env units."""
-    cfg = tiny_cfg("hopper", "loss=vnet", "collector.init_random_frames=240")
+    # Random actions all along but the last step (a run must make at least one update).
+    cfg = tiny_cfg("hopper", "loss=vnet", "collector.init_random_frames=239")
     train(cfg)
     rows = read_csv(Path(cfg.run_dir) / "metrics" / "train.csv")
     returns = [float(r["train/episode_return"]) for r in rows if r["train/episode_return"]]
@@ -177,7 +178,8 @@ def test_generic_recipe_without_env_id_says_so(tiny_cfg, capsys):
         run(tiny_cfg("train"))
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        "trl-sac: error: Missing mandatory value: env.id"
+        "trl-sac: error: env.id has no value: set env.id=... "
+        "(a gymnasium task, e.g. env.id=Swimmer-v5)"
     ]
 
 
@@ -211,3 +213,14 @@ def test_a_run_dir_that_cannot_be_written_is_one_line(tiny_cfg, tmp_path, capsys
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot be written" in err[0], err
+
+
+def test_a_new_task_trains_and_evaluates_episodes_of_its_own_length(tmp_path):
+    """Reacher-v5 registers 50-step episodes; the generic recipe keeps them (not 1000)."""
+    overrides = [item for item in TINY if not item.startswith("env.max_episode_steps")]
+    cfg = compose_config("train", [*overrides, "env.id=Reacher-v5", f"run_dir={tmp_path}"])
+    run(cfg)
+    with (tmp_path / "metrics" / "eval.csv").open() as file:
+        lengths = {float(row["eval/episode_length_mean"]) for row in csv.DictReader(file)}
+    assert lengths == {50.0}
+    assert OmegaConf.load(tmp_path / "config.yaml").env.max_episode_steps == 50

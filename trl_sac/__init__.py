@@ -16,13 +16,14 @@ from trl_sac.mujoco_gl import guard_mujoco_gl
 # Before any module of trl-sac imports torchrl, and with it mujoco.
 guard_mujoco_gl()
 
-__all__ = ["ConfigError", "run", "train"]
+__all__ = ["ConfigError", "recipe", "run", "train"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from trl_sac.errors import ConfigError
     from trl_sac.training.cli import run
     from trl_sac.training.loop import train
+    from trl_sac.training.recipe import recipe
 
 
 def __getattr__(name: str) -> Any:
@@ -31,6 +32,10 @@ def __getattr__(name: str) -> Any:
         from trl_sac.training.cli import run
 
         return run
+    if name == "recipe":
+        from trl_sac.training.recipe import recipe
+
+        return recipe
     if name == "train":
         from trl_sac.training.loop import train
 

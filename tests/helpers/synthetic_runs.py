@@ -24,8 +24,13 @@ def make_run(
 ) -> Path:
     """A run dir as training leaves it: config.yaml and metrics/{eval,time,train}.csv."""
     run_dir = root / name
+    # Past a warm-up shorter than these runs, unless the test chooses its own.
+    warm_up = [f"collector.init_random_frames={min(500, total_frames - 1)}"]
+    if any(item.startswith("collector.init_random_frames=") for item in overrides):
+        warm_up = []
     cfg = compose_config(
-        config_name, [*overrides, f"collector.total_frames={total_frames}", f"run_dir='{run_dir}'"]
+        config_name,
+        [*warm_up, *overrides, f"collector.total_frames={total_frames}", f"run_dir='{run_dir}'"],
     )
     (run_dir / "metrics").mkdir(parents=True)
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)

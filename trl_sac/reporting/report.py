@@ -125,6 +125,9 @@ def report_markdown(report: Report, paths: Sequence[Path], caption: str = "") ->
     ]
     if caption:
         lines += [f"*{caption}*", ""]
+    untrained = [run for run in report.runs if not run.trained]
+    if untrained:
+        lines += [untrained_warning(untrained), ""]
     for task in report.tasks:
         lines += [f"## {task.env_id}", "", task_table(task), ""]
     lines += [_EXPLANATION, "", "## Runs", "", runs_table(report.tasks), ""]
@@ -145,6 +148,16 @@ def report_markdown(report: Report, paths: Sequence[Path], caption: str = "") ->
     return "\n".join(lines)
 
 
+def untrained_warning(runs: Sequence[RunRecord]) -> str:
+    """The line a report opens with when some runs never got past their random warm-up."""
+    every = "" if len(runs) == 1 else f"{len(runs)} runs "
+    return (
+        f"**Untrained: {every}{', '.join(f'`{run.path}`' for run in runs)} made no gradient "
+        "update** (each stopped within its random warm-up, `collector.init_random_frames`): "
+        "their returns are a random policy's, not their variant's."
+    )
+
+
 def task_table(task: TaskReport) -> str:
     header = ["variant", "seeds", "frames", "final eval return"]
     header += [f"return @ {frames_text(budget)}" for budget in task.budgets]
@@ -158,6 +171,9 @@ def task_table(task: TaskReport) -> str:
         frames = frames_text(high) if low == high else f"{frames_text(low)}–{frames_text(high)}"
         if summary.short:
             frames += f" ({summary.short})"
+        untrained = sum(not run.trained for run in summary.variant.runs)
+        if untrained:
+            frames += f" ({untrained}/{seeds} untrained)"
         row = [summary.variant.label, str(seeds), frames, _spread(summary.final_return, seeds)]
         row += [_spread(summary.at_budgets[budget], seeds) for budget in task.budgets]
         if task.threshold is not None:
@@ -180,6 +196,8 @@ def runs_table(tasks: Sequence[TaskReport]) -> str:
                 frames = frames_text(run.frames)
                 if not run.finished:
                     frames += f" of {frames_text(run.total_frames)}, {run.status}"
+                if not run.trained:
+                    frames += ", untrained"
                 rows.append(
                     [
                         run.env_id,

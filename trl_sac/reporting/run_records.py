@@ -52,6 +52,15 @@ class RunRecord:
         return self.frames >= self.total_frames
 
     @property
+    def warm_up_frames(self) -> int:
+        return int(self.config.get("collector.init_random_frames") or 0)
+
+    @property
+    def trained(self) -> bool:
+        """Whether the run got past its random warm-up, before which it makes no update."""
+        return self.frames > self.warm_up_frames
+
+    @property
     def status(self) -> str:
         if self.finished:
             return "finished"

@@ -17,6 +17,8 @@ class PaperTask:
     hard_update_utd_ratio: int
     # The paper's training budget in env steps.
     total_frames: int
+    # The paper's episodes: 1000 steps, then a truncation (not a terminal).
+    max_episode_steps: int = 1000
 
 
 PAPER_TASKS = {

@@ -16,6 +16,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from trl_sac.errors import ConfigError, first_line
+from trl_sac.rollout.envs import check_env_id
 from trl_sac.rollout.replay_buffer import STORAGES
 from trl_sac.training.settings import LOGGER_BACKENDS
 
@@ -60,7 +61,12 @@ NOT_NEGATIVE = {"low": 0}
 @dataclass
 class EnvSchema:
     id: str = setting(doc="gymnasium id of a continuous-action MuJoCo task")
-    max_episode_steps: int = setting(1000, "episode length cap (truncation)", **AT_LEAST_ONE)
+    max_episode_steps: int | None = setting(
+        None,
+        "episode length cap (truncation); default: the paper's 1000 for its tasks, "
+        "else the limit the task registers",
+        **AT_LEAST_ONE,
+    )
     paper_reward_scale: float = setting(5.0, "v1 reward scale of the task", **POSITIVE)
     hard_update_utd_ratio: int = setting(
         4, "gradient steps per env step under hard updates", **AT_LEAST_ONE
@@ -190,7 +196,9 @@ def typed_config(cfg: DictConfig) -> DictConfig:
         values = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
         typed = OmegaConf.merge(OmegaConf.structured(schema), values)
     except MissingMandatoryValue as error:
-        raise ConfigError(f"Missing mandatory value: {error.full_key}") from None
+        key = error.full_key
+        example = " (a gymnasium task, e.g. env.id=Swimmer-v5)" if key == "env.id" else ""
+        raise ConfigError(f"{key} has no value: set {key}=...{example}") from None
     except OmegaConfBaseException as error:
         key = getattr(error, "full_key", None)
         raise ConfigError(f"{key}: {first_line(error)}" if key else first_line(error)) from None
@@ -210,6 +218,20 @@ def check_ranges(node: DictConfig, schema: type, prefix: str = "") -> None:
 
 def check_rules(cfg: DictConfig) -> None:
     """The rules between keys."""
+    if cfg.env.max_episode_steps is None:
+        check_env_id(cfg.env.id)
+        raise ConfigError(
+            f"env.id={cfg.env.id} registers no episode limit with gymnasium: "
+            "set env.max_episode_steps"
+        )
+    collector = cfg.collector
+    if collector.total_frames <= collector.init_random_frames:
+        raise ConfigError(
+            f"collector.total_frames={collector.total_frames} is not more than "
+            f"collector.init_random_frames={collector.init_random_frames}: the run would end "
+            "in its random warm-up without one gradient update; raise the first or lower the "
+            "second"
+        )
     if cfg.optim.batch_size > cfg.replay_buffer.size:
         raise ConfigError(
             f"optim.batch_size={cfg.optim.batch_size} is larger than "

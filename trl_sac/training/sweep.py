@@ -15,7 +15,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from trl_sac.reporting.report import build_report
+from trl_sac.reporting.report import build_report, untrained_warning
 from trl_sac.runs.lock import in_use_elsewhere
 from trl_sac.training.cli import run
 
@@ -66,6 +66,9 @@ class ReportWhenSweepEnds(Callback):
                 raise SystemExit(2) from None
         else:
             log.info("report for %s:\n%s", sweep_dir, report.table())
+            untrained = [run for run in report.runs if not run.trained]
+            if untrained:
+                log.warning(untrained_warning(untrained).replace("**", ""))
             log.info("written %s and %s", report.markdown_path, report.figure_path)
             unfinished = [str(run.path) for run in report.runs if not run.finished]
             # A second call training other seeds of the same sweep holds its runs' locks.
