@@ -42,11 +42,14 @@ from types import FrameType
 import yaml
 from learning_summary import (
     FIGURE_FILE,
+    FLOORS_DIR,
     PEER_RECORD,
+    Floor,
     PeerRun,
     overview_rows,
     overview_table,
     plot_learning,
+    read_floors,
     read_peers,
     read_runs,
     rows_table,
@@ -208,6 +211,7 @@ def summarize(
     publish: Sequence[Path],
     title: str | None,
     finished_only: bool = False,
+    floors_dir: Path = FLOORS_DIR,
 ) -> Path:
     peer_dirs = list(peers)
     if (sweep_dir / PEERS_DIR).is_dir() and sweep_dir / PEERS_DIR not in peer_dirs:
@@ -221,7 +225,8 @@ def summarize(
     caption = provenance_caption(runs, manifest)
     build_report([sweep_dir], sweep_dir, progress=False, caption=caption)
     plot_learning(runs, peer_runs, sweep_dir / FIGURE_FILE, caption)
-    section = summary_section(sweep_dir, title, runs, peer_runs, peer_dirs, manifest)
+    floors = read_floors(floors_dir)
+    section = summary_section(sweep_dir, title, runs, peer_runs, peer_dirs, manifest, floors)
     write_text_atomically(
         sweep_dir / SUMMARY_FILE, section.replace("](<FIGURE>)", f"]({FIGURE_FILE})")
     )
@@ -230,6 +235,21 @@ def summarize(
         publish_section(document, sweep_dir.name, section.replace("<FIGURE>", figure))
     print((sweep_dir / SUMMARY_FILE).read_text())
     return sweep_dir / SUMMARY_FILE
+
+
+def floors_lines(floors: dict[str, list[Floor]], env_ids: set[str]) -> list[str]:
+    """What the floor rows are and the command that measured them."""
+    commands = sorted({floor.command for env_id in env_ids for floor in floors.get(env_id, [])})
+    if not commands:
+        return []
+    listed = "; ".join(f"`{command}`" for command in commands)
+    return [
+        "*Floors* are policies that learn nothing, evaluated as trl-sac evaluates a run (the "
+        "same env, episode limit and evaluation seeds; mean ± std over episodes): uniformly "
+        "random actions, and every motor held at zero. A result means little below them. "
+        f"Measured by {listed}.",
+        "",
+    ]
 
 
 def provenance_caption(runs: Sequence[RunRecord], manifest: Sequence[Invocation]) -> str:
@@ -261,6 +281,7 @@ def summary_section(
     peers: Sequence[PeerRun],
     peer_dirs: Sequence[Path],
     manifest: Sequence[Invocation],
+    floors: dict[str, list[Floor]],
 ) -> str:
     # Named after the directory it summarizes: the export, when there is one.
     lines = [f"### {title or f'Learning curves: {sweep_dir.name}'}", ""]
@@ -297,7 +318,9 @@ def summary_section(
         "MuJoCo tasks); CleanRL reports training-episode returns on v4 tasks, the SB3 zoo and "
         "Tianshou deterministic evaluation returns on v3 tasks.",
         "",
-        rows_table(summary_rows(runs, peers)),
+        rows_table(summary_rows(runs, peers), floors),
+        "",
+        *floors_lines(floors, {run.env_id for run in runs}),
         "",
         "![eval return against env frames](<FIGURE>)",
         "",
@@ -306,7 +329,11 @@ def summary_section(
 
 
 def overview(
-    sweep_dirs: Sequence[Path], figure: Path, publish: Sequence[Path], details: Path | None
+    sweep_dirs: Sequence[Path],
+    figure: Path,
+    publish: Sequence[Path],
+    details: Path | None,
+    floors_dir: Path = FLOORS_DIR,
 ) -> str:
     """One compact table across exported sweeps (each task at its largest common budget),
     one figure, one sentence on the machine and budget, and a link to the details."""
@@ -315,6 +342,7 @@ def overview(
     peers = read_peers(peer_dirs)
     manifest = [entry for path in sweep_dirs for entry in read_manifest(path)]
     rows = overview_rows(summary_rows(runs, peers))
+    floors = read_floors(floors_dir)
     caption = provenance_caption(runs, manifest)
     plot_learning(runs, peers, figure, caption)
     machines = "; ".join(dict.fromkeys(entry.machine for entry in manifest)) or "not recorded"
@@ -329,7 +357,7 @@ def overview(
             f"ran 1M-10M){beside}. Each row is the deterministic policy's eval return, mean "
             "± sample std over seeds, at the largest budget all of the task's runs reached.",
             "",
-            overview_table(rows),
+            overview_table(rows, floors),
             "",
             f"![eval return against env frames]({_relative(figure, document.parent)})",
         ]
@@ -339,7 +367,7 @@ def overview(
         section = "\n".join(lines) + "\n"
         publish_section(document, OVERVIEW_MARKER, section)
         sections.append(section)
-    return sections[0] if sections else overview_table(rows) + "\n"
+    return sections[0] if sections else overview_table(rows, floors) + "\n"
 
 
 def manifest_lines(manifest: Sequence[Invocation]) -> list[str]:
@@ -453,6 +481,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     summary.add_argument("--title", help="the section's heading")
     summary.add_argument(
+        "--floors", type=Path, default=FLOORS_DIR, help="random_policy.py --out records"
+    )
+    summary.add_argument(
         "--finished-only",
         action="store_true",
         help="export only the runs that reached their budget",
@@ -468,6 +499,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--publish", nargs="+", type=Path, default=[], help="markdown files to write it into"
     )
     glance.add_argument("--details", type=Path, help="the document the overview links to")
+    glance.add_argument(
+        "--floors", type=Path, default=FLOORS_DIR, help="random_policy.py --out records"
+    )
     return parser.parse_args(argv)
 
 
@@ -477,7 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return run(args)
         if args.command == "overview":
-            print(overview(args.sweep_dirs, args.figure, args.publish, args.details), end="")
+            text = overview(args.sweep_dirs, args.figure, args.publish, args.details, args.floors)
+            print(text, end="")
             return 0
         summarize(
             args.sweep_dir,
@@ -486,6 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             publish=args.publish,
             title=args.title,
             finished_only=args.finished_only,
+            floors_dir=args.floors,
         )
         return 0
     except (UsageError, RunDirError, ValueError, OSError) as error:

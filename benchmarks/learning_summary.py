@@ -24,6 +24,39 @@ from trl_sac.reporting.summary import Spread, budgets_for, curve_of
 ROW_BUDGETS = 3
 PEER_RECORD = "run.json"
 FIGURE_FILE = "learning.png"
+# Written by benchmarks/random_policy.py --out: one <env id>.json per task.
+FLOORS_DIR = Path(__file__).resolve().parent / "results" / "floors"
+FLOOR_POLICIES = {"uniform_random": "uniform random policy", "zero_action": "zero action"}
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A policy that learns nothing, evaluated as trl-sac evaluates (random_policy.py)."""
+
+    env_id: str
+    policy: str
+    returns: tuple[float, ...]
+    command: str
+
+    @property
+    def spread(self) -> Spread:
+        return Spread.of(list(self.returns))
+
+
+def read_floors(directory: Path = FLOORS_DIR) -> dict[str, list[Floor]]:
+    """Each task's floors, by env id; none where the task was not measured."""
+    floors: dict[str, list[Floor]] = {}
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            record = json.loads(path.read_text())
+            env_id = record["env_id"]
+            floors[env_id] = [
+                Floor(env_id, policy, tuple(record[policy]["returns"]), record["command"])
+                for policy in FLOOR_POLICIES
+            ]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise RunDirError(f"{path} is not a floors record: {first_line(error)}") from None
+    return floors
 
 
 @dataclass(frozen=True)
@@ -154,12 +187,13 @@ def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Ro
     return rows
 
 
-def rows_table(rows: Sequence[Row]) -> str:
+def rows_table(rows: Sequence[Row], floors: dict[str, list[Floor]] | None = None) -> str:
+    """The rows, each task followed by its floors (policies that learn nothing)."""
     header = ["task", "variant", "seeds", "env frames", "eval return"]
     header += [f"same budget: {SAME_BUDGET_SOURCE}", "share of it", "wall time per run"]
     header += [f"{source} @ {frames_text(REFERENCE_BUDGET)}" for source in SOURCES]
     lines = []
-    for row in rows:
+    for index, row in enumerate(rows):
         lines.append(
             [
                 row.env_id,
@@ -175,6 +209,23 @@ def rows_table(rows: Sequence[Row]) -> str:
                 *row.references,
             ]
         )
+        last_of_task = index + 1 == len(rows) or rows[index + 1].env_id != row.env_id
+        if last_of_task:
+            for floor in (floors or {}).get(row.env_id, []):
+                spread = floor.spread
+                lines.append(
+                    [
+                        row.env_id,
+                        f"{FLOOR_POLICIES[floor.policy]} (floor)",
+                        f"{spread.count} episodes",
+                        "no training",
+                        spread_text(spread.mean, spread.std, spread.count, spread.count),
+                        "–",
+                        "–",
+                        "–",
+                        *["–" for _ in SOURCES],
+                    ]
+                )
     return markdown_table(header, lines)
 
 
@@ -219,9 +270,13 @@ def overview_rows(rows: Sequence[Row]) -> list[Row]:
     return chosen
 
 
-def overview_table(rows: Sequence[Row]) -> str:
+def overview_table(rows: Sequence[Row], floors: dict[str, list[Floor]] | None = None) -> str:
+    """One row per task and variant; with floors, a column of what learning nothing scores."""
+    floors = floors or {}
     header = ["task", "variant", "seeds", "env frames", "eval return"]
     header += [f"same budget: {SAME_BUDGET_SOURCE}", "share of it"]
+    if floors:
+        header.append("floor: random · zero action")
     lines = []
     for row in rows:
         count = row.eval_return.count
@@ -236,4 +291,7 @@ def overview_table(rows: Sequence[Row]) -> str:
                 row.share_of_same_budget(),
             ]
         )
+        if floors:
+            task_floors = floors.get(row.env_id, [])
+            lines[-1].append(" · ".join(f"{floor.spread.mean:.0f}" for floor in task_floors) or "–")
     return markdown_table(header, lines)

@@ -341,7 +341,11 @@ def test_the_overview_gives_each_task_at_its_largest_common_budget(
     readme.write_text("# Title\n\n## Results\n\nBefore.\n")
     details = tmp_path / "docs" / "results.md"
     section = learning.overview(
-        [hopper, cheetah], tmp_path / "docs" / "learning.png", [readme], details
+        [hopper, cheetah],
+        tmp_path / "docs" / "learning.png",
+        [readme],
+        details,
+        floors_dir=tmp_path / "no-floors",
     )
 
     rows = {
@@ -542,3 +546,41 @@ def test_inspect_buffer_reads_what_a_run_trained_on(tiny_cfg, monkeypatch, capsy
     assert "implied reward scale 5.00" in out
     assert "disagree with the height/angle rule: 0" in out
     assert inspect_buffer.main([str(Path(cfg.run_dir) / "nope")]) == 2
+
+
+def write_floors(directory: Path, env_id: str, random: list[float], zero: list[float]) -> None:
+    """A record as benchmarks/random_policy.py --out writes it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    record = {
+        "env_id": env_id,
+        "command": f"python benchmarks/random_policy.py {env_id} --out floors",
+        "uniform_random": {"returns": random},
+        "zero_action": {"returns": zero},
+    }
+    (directory / f"{env_id}.json").write_text(json.dumps(record))
+
+
+def test_floors_sit_beside_the_learning_results_of_their_task(
+    learning, sweep: Path, tmp_path: Path
+) -> None:
+    """A short-budget result is read against what learning nothing scores on the same task."""
+    floors = tmp_path / "floors"
+    write_floors(floors, "Hopper-v5", [10.0, 20.0], [130.0, 130.0])
+    write_floors(floors, "Ant-v5", [-50.0], [994.0])  # another task: not in Hopper's tables
+    export = tmp_path / "results" / "hopper"
+    learning.summarize(sweep, [], export=export, publish=[], title=None, floors_dir=floors)
+    summary = (export / "summary.md").read_text()
+    rows = table_rows(summary)
+    assert rows[("uniform random policy (floor)", "no training")][2:5] == [
+        "2 episodes",
+        "no training",
+        "15.0 ± 7.1",
+    ]
+    assert rows[("zero action (floor)", "no training")][4] == "130.0 ± 0.0"
+    assert "Ant-v5" not in summary
+    assert "`python benchmarks/random_policy.py Hopper-v5 --out floors`" in summary
+
+    section = learning.overview([export], tmp_path / "learning.png", [], None, floors_dir=floors)
+    assert "floor: random · zero action" in section
+    twinq = next(line for line in section.splitlines() if "| twinq (v2) |" in line)
+    assert twinq.rstrip().endswith("| 15 · 130 |")
