@@ -211,7 +211,7 @@ def summarize(
     publish: Sequence[Path],
     title: str | None,
     finished_only: bool = False,
-    floors_dir: Path = FLOORS_DIR,
+    floors_dir: Path | None = None,
 ) -> Path:
     peer_dirs = list(peers)
     if (sweep_dir / PEERS_DIR).is_dir() and sweep_dir / PEERS_DIR not in peer_dirs:
@@ -333,7 +333,7 @@ def overview(
     figure: Path,
     publish: Sequence[Path],
     details: Path | None,
-    floors_dir: Path = FLOORS_DIR,
+    floors_dir: Path | None = None,
 ) -> str:
     """One compact table across exported sweeps (each task at its largest common budget),
     one figure, one sentence on the machine and budget, and a link to the details."""
@@ -481,7 +481,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     summary.add_argument("--title", help="the section's heading")
     summary.add_argument(
-        "--floors", type=Path, default=FLOORS_DIR, help="random_policy.py --out records"
+        "--floors", type=Path, help=f"random_policy.py --out records (default {FLOORS_DIR})"
     )
     summary.add_argument(
         "--finished-only",
@@ -500,7 +500,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     glance.add_argument("--details", type=Path, help="the document the overview links to")
     glance.add_argument(
-        "--floors", type=Path, default=FLOORS_DIR, help="random_policy.py --out records"
+        "--floors", type=Path, help=f"random_policy.py --out records (default {FLOORS_DIR})"
     )
     return parser.parse_args(argv)
 

@@ -43,8 +43,10 @@ class Floor:
         return Spread.of(list(self.returns))
 
 
-def read_floors(directory: Path = FLOORS_DIR) -> dict[str, list[Floor]]:
-    """Each task's floors, by env id; none where the task was not measured."""
+def read_floors(directory: Path | None = None) -> dict[str, list[Floor]]:
+    """Each task's floors, by env id; none where the task was not measured. `directory`
+    defaults to the repository's FLOORS_DIR."""
+    directory = FLOORS_DIR if directory is None else directory
     floors: dict[str, list[Floor]] = {}
     for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
         try:

@@ -25,7 +25,8 @@ TRL_SAC = ConfigSource("pkg://trl_sac.conf")
         (
             "hopper",
             ["optim.lrr=0.001"],
-            "optim.lrr is not a key of this config; did you mean optim.lr?",
+            "optim.lrr is not a key of this config; did you mean optim.lr? "
+            "(--help lists every key)",
         ),
         ("hopper", ["los=vnet"], "los is not a key of this config; did you mean loss?"),
         (
@@ -44,6 +45,14 @@ TRL_SAC = ConfigSource("pkg://trl_sac.conf")
         ("hopper", ["seed=0,1"], "seed=0,1 gives several values: add --multirun (-m)"),
         ("hopper", ["optim.lr=[1"], "cannot read 'optim.lr=[1'"),
         ("train", ["env.id=Hoper-v5"], "unknown env.id 'Hoper-v5'; did you mean Hopper-v5"),
+        ("hopper", ["-m", "seed=0,1", "--cfg", "job"], "--cfg prints one config"),
+        ("compare", ["seed=0,1", "--cfg", "job"], "--cfg prints one config: give seed=0,1 one"),
+        (
+            "hopper",
+            ["env.max_episode_steps=null"],
+            "env.max_episode_steps must be a number of steps, got null (leave it out for the "
+            "task's 1000)",
+        ),
         (
             "hopper",
             ["collector.total_frames=3000"],
@@ -82,8 +91,20 @@ def test_a_mistake_on_the_command_line_is_one_clear_line(config, argv, message):
         ("train", ["env.id=Reacher-v5", "env.max_episode_steps=20"]),
         ("hopper", ["-m", "seed=0,1", "collector.total_frames=6000"]),
         ("compare", ["collector.total_frames=6000", "seed=0,1", "jobs=2"]),
-        ("hopper", ["--help"]),
         ("train", ["--cfg", "job"]),  # printing a config with no env.id is allowed
+        # Sweeps Hydra's sweepers enumerate or sample themselves.
+        ("compare", ["collector.total_frames=6000", "target_update=glob(*)"]),
+        ("compare", ["collector.total_frames=6000", "optim.lr=interval(0.0001,0.001)"]),
+        # The command line's value replaces the config's own sweep of the same key.
+        (
+            "compare",
+            [
+                "collector.total_frames=6000",
+                "target_update=hard",
+                "target_update.interval=500",
+                "seed=0",
+            ],
+        ),
     ],
 )
 def test_a_command_line_hydra_and_trl_sac_accept_passes(config, argv):
@@ -100,6 +121,7 @@ def run_recipe_command(recipe: str, *argv: str, cwd) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("recipe", "argv", "line"),
     [
@@ -122,6 +144,7 @@ def test_a_recipe_refuses_a_bad_command_in_one_line_and_writes_nothing(
     assert not list(tmp_path.iterdir())  # no run dir, no Hydra log, no sweep dir
 
 
+@pytest.mark.e2e
 def test_help_offers_only_the_options_a_user_chooses(tmp_path):
     result = run_recipe_command("hopper", "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

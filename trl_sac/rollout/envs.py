@@ -20,6 +20,7 @@ from torchrl.envs import (
 
 from trl_sac import tasks  # noqa: F401  (registers trl-sac's own tasks with gymnasium)
 from trl_sac.errors import ConfigError, first_line
+from trl_sac.tasks.episode_limit import episode_limit
 
 
 def make_env(
@@ -27,7 +28,7 @@ def make_env(
     *,
     seed: int,
     reward_scale: float = 1.0,
-    max_episode_steps: int = 1000,
+    max_episode_steps: int | None = None,
     device: torch.device | str = "cpu",
     render_size: tuple[int, int] | None = None,
 ) -> TransformedEnv:
@@ -37,9 +38,12 @@ def make_env(
     the chain, so reported returns compare with published numbers while the replay
     buffer stores `reward_scale * reward`.
 
+    Episodes last `max_episode_steps`, by default the task's (trl_sac/tasks/episode_limit.py).
     With `render_size` (width, height), `env.base_env.render()` returns an RGB frame;
     nothing is rendered unless it is called. Choose MUJOCO_GL first (trl_sac.evaluation.rendering).
     """
+    if max_episode_steps is None:
+        max_episode_steps = episode_limit(env_id)
     rendering = {}
     if render_size is not None:
         width, height = render_size

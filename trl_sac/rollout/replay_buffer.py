@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,10 @@ def make_replay_buffer(
 ) -> TensorDictReplayBuffer:
     """A tensor buffer lives on the training device, so sampling needs no host copy; a
     memmap buffer lives in files under `run_dir` and its samples are moved by the caller."""
+    if "RL_LOGGING_LEVEL" not in os.environ:
+        # The storage announces itself at INFO, in colour, on its first write, in every run
+        # and test; trl-sac's own log names the run. RL_LOGGING_LEVEL=INFO brings it back.
+        logging.getLogger("torchrl").setLevel(logging.WARNING)
     if cfg.storage == "memmap":
         storage = LazyMemmapStorage(cfg.size, scratch_dir=run_dir / MEMMAP_DIR, existsok=True)
     else:

@@ -29,9 +29,6 @@ def run(cfg: DictConfig, *, on_failure: FailureHandler | None = None) -> float:
     With `on_failure` (a job of a sweep), a run that fails for any reason but a stop
     request is handed to it after its line and returns NaN: the sweep goes on.
     """
-    # TorchRL announces each storage it allocates at INFO, in colour, whatever progress says;
-    # trl-sac's own log already names the run and its buffer.
-    logging.getLogger("torchrl").setLevel(logging.WARNING)
     try:
         return train(cfg)
     except Interrupted as error:

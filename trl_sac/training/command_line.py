@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir, initialize_config_module
+
+# Hydra's own command-line parser, so the check reads argv exactly as Hydra will; private,
+# and stable across hydra-core 1.3 (pyproject pins <1.4).
 from hydra._internal.utils import get_args_parser
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from hydra.errors import (
+    ConfigCompositionException,
+    HydraException,
+    MissingConfigException,
+    OverrideParseException,
+)
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -63,30 +71,48 @@ def check_command_line(config_name: str, source: ConfigSource, argv: Sequence[st
         or args.experimental_rerun
     ):
         return
+    if args.cfg and args.multirun:
+        raise ConfigError("--cfg prints one config: leave out --multirun (-m)")
     config_name = args.config_name or config_name
     as_run = not args.cfg
     with source.initialize():
         try:
-            overrides = OverridesParser.create().parse_overrides(args.overrides)
-        except OverrideParseException as error:
-            raise ConfigError(f"cannot read {error.override!r}: {first_line(error)}") from None
-        fixed = [item.input_line for item in overrides if not item.is_sweep_override()]
-        sweeps = {
-            item.key_or_group: (item.get_key_element(), list(item.sweep_string_iterator()))
-            for item in overrides
-            if item.is_sweep_override()
-        }
-        first = _compose(config_name, fixed + _first_values(sweeps), as_run)
-        if first.hydra.mode != RunMode.MULTIRUN and not args.multirun:
-            if sweeps:
-                line = next(item.input_line for item in overrides if item.is_sweep_override())
-                raise ConfigError(
-                    f"{line} gives several values: add --multirun (-m) to sweep over them "
-                    "(or use recipes/compare.py), or write a list as key=[a,b]"
-                )
-            return
-        for combination in _each_value_once({**_config_sweeps(first), **sweeps}):
-            _compose(config_name, fixed + combination, as_run)
+            _check(config_name, args.overrides, args.multirun, as_run)
+        except HydraException as error:  # anything else Hydra refuses, in one line
+            raise ConfigError(first_line(error)) from None
+
+
+def _check(config_name: str, argv: list[str], multirun: bool, as_run: bool) -> None:
+    parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+    try:
+        overrides = parser.parse_overrides(argv)
+    except OverrideParseException as error:
+        raise ConfigError(f"cannot read {error.override!r}: {first_line(error)}") from None
+    given = {item.key_or_group for item in overrides}
+    # A sweep over a continuous interval is the sweeper's to sample: it is left out.
+    fixed = [item.input_line for item in overrides if not item.is_sweep_override()]
+    sweeps = {
+        item.key_or_group: (item.get_key_element(), list(item.sweep_string_iterator()))
+        for item in overrides
+        if item.is_discrete_sweep()
+    }
+    swept = next((item.input_line for item in overrides if item.is_sweep_override()), "")
+    if swept and not as_run:
+        raise ConfigError(f"--cfg prints one config: give {swept} one value")
+    first = _compose(config_name, fixed + _first_values(sweeps), as_run)
+    if first.hydra.mode != RunMode.MULTIRUN and not multirun:
+        if swept:
+            raise ConfigError(
+                f"{swept} gives several values: add --multirun (-m) to sweep over them "
+                "(or use recipes/compare.py), or write a list as key=[a,b]"
+            )
+        return
+    # The config's own sweep (compare.yaml's variants and seeds), but for the keys the
+    # command line sets: there, as in Hydra, the command line wins.
+    declared = _config_sweeps(first, parser)
+    declared = {key: value for key, value in declared.items() if key not in given}
+    for combination in _each_value_once({**declared, **sweeps}):
+        _compose(config_name, fixed + combination, as_run)
 
 
 def _compose(config_name: str, overrides: list[str], as_run: bool) -> DictConfig:
@@ -140,7 +166,7 @@ def _unknown_key(key: str, config_name: str) -> str:
     known = list(_dotted_keys(defaults)) + list(choices)
     close = difflib.get_close_matches(key, known, n=2, cutoff=0.6)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    return f"{key} is not a key of this config{hint} (every key: docs/configuration.md)"
+    return f"{key} is not a key of this config{hint} (--help lists every key)"
 
 
 def _dotted_keys(node: DictConfig, prefix: str = "") -> Iterator[str]:
@@ -160,20 +186,19 @@ def _first_values(sweeps: dict[str, tuple[str, list[str]]]) -> list[str]:
     return [f"{element}={values[0]}" for element, values in sweeps.values() if values]
 
 
-def _config_sweeps(cfg: DictConfig) -> dict[str, tuple[str, list[str]]]:
-    """The sweep a config declares itself (compare.yaml's variants and seeds)."""
+def _config_sweeps(cfg: DictConfig, parser: OverridesParser) -> dict[str, tuple[str, list[str]]]:
+    """The sweep a config declares itself, its discrete values only."""
     params = cfg.hydra.sweeper.get("params") or {}
-    parsed = OverridesParser.create().parse_overrides(
-        [f"{key}={value}" for key, value in params.items()]
-    )
+    parsed = parser.parse_overrides([f"{key}={value}" for key, value in params.items()])
     return {
         item.key_or_group: (
             item.get_key_element(),
             list(item.sweep_string_iterator())
-            if item.is_sweep_override()
+            if item.is_discrete_sweep()
             else [item.get_value_element_as_str()],
         )
         for item in parsed
+        if item.is_discrete_sweep() or not item.is_sweep_override()
     }
 
 

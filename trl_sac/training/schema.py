@@ -18,6 +18,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from trl_sac.errors import ConfigError, first_line
 from trl_sac.rollout.envs import check_env_id
 from trl_sac.rollout.replay_buffer import STORAGES
+from trl_sac.tasks.episode_limit import episode_limit
 from trl_sac.training.settings import LOGGER_BACKENDS
 
 SEED_LIMIT = 2**32
@@ -220,9 +221,15 @@ def check_rules(cfg: DictConfig) -> None:
     """The rules between keys."""
     if cfg.env.max_episode_steps is None:
         check_env_id(cfg.env.id)
+        registered = episode_limit(cfg.env.id)
+        if registered is None:
+            raise ConfigError(
+                f"env.id={cfg.env.id} registers no episode limit with gymnasium: "
+                "set env.max_episode_steps"
+            )
         raise ConfigError(
-            f"env.id={cfg.env.id} registers no episode limit with gymnasium: "
-            "set env.max_episode_steps"
+            f"env.max_episode_steps must be a number of steps, got null "
+            f"(leave it out for the task's {registered})"
         )
     collector = cfg.collector
     if collector.total_frames <= collector.init_random_frames:
