@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"inspect_buffer.py: error: {error}", file=sys.stderr)
         return 2
     snapshots = snapshot_paths(args.run_dir)  # newest first
-    storage = snapshots[0] / "components" / "0002-replay_buffer" / "storage" if snapshots else None
+    # TorchRL's Checkpoint numbers its component folders in the order they were registered.
+    found = sorted((snapshots[0] / "components").glob("*-replay_buffer")) if snapshots else []
+    storage = found[0] / "storage" if found else None
     if storage is None or not storage.is_dir():
         print(
             f"inspect_buffer.py: error: {args.run_dir} has no snapshot with a replay buffer",

@@ -36,7 +36,8 @@ def build(storage: str, run_dir: Path, env_id: str, size: int):
             ],
         )
     env = make_env(env_id, seed=0, reward_scale=1.0, max_episode_steps=1000)
-    return (env, *make_learner(cfg, env, run_dir, torch.device("cpu")))
+    learner = make_learner(cfg, env, run_dir, torch.device("cpu"))
+    return env, learner.agent, learner.buffer, learner.state, learner.checkpoint
 
 
 def fill(env, agent, buffer, size: int) -> None:

@@ -6,6 +6,7 @@ import csv
 import logging
 import math
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -94,6 +95,8 @@ def test_snapshot_holds_every_part_training_depends_on(tmp_path):
         "target_updater",
         "rng",
         "run_state",
+        "eval_env",
+        "train_env",
         "replay_buffer",
     }
     assert {"torch", "torchrl", "tensordict", "gymnasium", "mujoco", "trl-sac"} <= set(
@@ -208,6 +211,40 @@ def test_a_stop_signal_snapshots_says_how_to_resume_and_the_same_command_finishe
     assert frames_column(run_dir, "eval") == [500, 1000, 1500]
     assert float(rows(run_dir, "train")[-1]["train/updates"]) == 1500 - 80
     assert torch.load(run_dir / "weights.pt", weights_only=True)["frames"] == 1500
+
+
+@pytest.mark.e2e
+def test_killed_at_random_moments_a_run_ends_bit_for_bit_as_the_unbroken_one(tmp_path):
+    """SIGKILL three times at random moments (the first may land before any snapshot, or in
+    the random warm-up), the same command each time: the end equals the unbroken run's."""
+    overrides = ["eval.every_frames=300", "eval.episodes=2", "env.max_episode_steps=1000"]
+    unbroken = finish(recipe_command(tmp_path / "a", *overrides))
+    assert unbroken.returncode == 0, unbroken.stderr[-2000:]
+
+    command = recipe_command(tmp_path / "b", *overrides)
+    delays = random.Random(os.getpid()).sample([x / 10 for x in range(20, 90)], 3)
+    for delay in delays:
+        process = start(command)
+        time.sleep(delay)  # the interpreter and torch take ~2 s to start; then it trains
+        process.kill()
+        process.communicate(timeout=60)
+    resumed = finish(command)
+    assert resumed.returncode == 0, (delays, resumed.stderr[-2000:])
+    for namespace in ("train", "eval"):
+        assert untimed(tmp_path / "b", namespace) == untimed(tmp_path / "a", namespace), delays
+    weights = [
+        torch.load(path / "weights.pt", weights_only=True)
+        for path in (tmp_path / "a", tmp_path / "b")
+    ]
+    for key, value in weights[0]["actor"].items():
+        assert torch.equal(weights[1]["actor"][key], value), (delays, key)
+
+
+def untimed(run_dir: Path, namespace: str) -> list[dict[str, str]]:
+    return [
+        {key: value for key, value in row.items() if not key.startswith("time/")}
+        for row in rows(run_dir, namespace)
+    ]
 
 
 def tiny_run(tmp_path, *overrides: str):

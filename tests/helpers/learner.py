@@ -22,7 +22,8 @@ def build_learner(variant: str, target_update: str, storage: str, run_dir: Path)
     cfg = compose_config("hopper", [*overrides, "collector.init_random_frames=0"])
     seed_everything(0)
     env = make_env("Hopper-v5", seed=0, reward_scale=5.0, max_episode_steps=50)
-    return (env, *make_learner(cfg, env, run_dir, torch.device("cpu")))
+    learner = make_learner(cfg, env, run_dir, torch.device("cpu"))
+    return env, learner.agent, learner.buffer, learner.state, learner.checkpoint
 
 
 def gradient_steps(agent, buffer, state, count: int) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from tensordict import TensorDict
@@ -28,6 +29,8 @@ from torchrl.envs import (
     StepCounter,
     TransformedEnv,
 )
+
+from trl_sac.rollout.env_state import load_mujoco_env_state, mujoco_env_state
 
 CPU = torch.device("cpu")
 # done and terminated as the Collector stores them; the buffer copies what it is given.
@@ -107,6 +110,22 @@ class DirectCollector:
         self.observation = self.reset()
         self.episode_return = torch.zeros(1)
         self.episode_length = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        """The env and the episode in progress: with them a new collector over a new env of
+        the same task goes on exactly as this one would have."""
+        return {
+            "env": mujoco_env_state(self.gym_env),
+            "observation": self.observation.clone(),
+            "episode_return": self.episode_return.clone(),
+            "episode_length": self.episode_length,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        load_mujoco_env_state(self.gym_env, state["env"])
+        self.observation = state["observation"].clone()
+        self.episode_return = state["episode_return"].clone()
+        self.episode_length = state["episode_length"]
 
     def reset(self) -> torch.Tensor:
         # Through TorchRL, as the Collector resets: once per episode, so its cost is small.

@@ -44,6 +44,14 @@ def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
         moved_to = _move_aside(run_dir)
         log.info("restart=true: moved the previous run to %s", moved_to)
         used = False
+    if used and not snapshot_paths(run_dir) and _stopped_before_its_first_snapshot(run_dir):
+        # Nothing to resume and nothing lost: the same command recomputes those frames
+        # exactly, so a run killed early simply starts again.
+        log.warning("run_dir %s was stopped before its first snapshot: starting it again", run_dir)
+        for path in (run_dir / METRICS_DIR).glob("*"):
+            if path.is_file():
+                path.unlink()
+        used = False
     if used and not snapshot_paths(run_dir):
         raise SnapshotError(
             f"run_dir {run_dir} holds a run with no snapshot to resume from; "
@@ -56,6 +64,23 @@ def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
     with replaced_atomically(run_dir / CONFIG_FILE) as partial:
         OmegaConf.save(cfg, partial, resolve=True)
     return run_dir, used
+
+
+def _stopped_before_its_first_snapshot(run_dir: Path) -> bool:
+    """Whether the run in `run_dir` never got as far as its first snapshot (and wrote no
+    final weights): its metrics end before `snapshot.every_frames`."""
+    try:
+        every = int(OmegaConf.load(run_dir / CONFIG_FILE).snapshot.every_frames)
+    except Exception:  # no readable config: not a run this check can vouch for
+        return False
+    if (run_dir / WEIGHTS_FILE).exists():
+        return False
+    for table in (run_dir / METRICS_DIR).glob("*.csv"):
+        lines = table.read_text().splitlines()[1:]
+        frames = [line.split(",", 1)[0] for line in lines]
+        if any(not value.isdigit() or int(value) >= every for value in frames):
+            return False
+    return True
 
 
 def check_resumable(saved: DictConfig, current: DictConfig, run_dir: Path) -> None:

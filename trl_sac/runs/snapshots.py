@@ -39,16 +39,20 @@ def make_checkpoint(
     state: RunState,
     buffer: TensorDictReplayBuffer | None,
     buffer_adapter: CheckpointAdapter | None = None,
+    *,
+    envs: dict[str, Any] | None = None,
 ) -> Checkpoint:
     """The components of a snapshot, each saved through its state_dict (or the buffer's
     own dumps/loads): networks and targets, optimizer, target-update counter, RNGs,
-    the loop's counters and open log window, and the replay buffer when given."""
+    the loop's counters and open log window, the envs' states (`envs`, by name) and the
+    replay buffer when given."""
     checkpoint = Checkpoint(
         loss=agent.loss,
         optimizer=agent.optimizer,
         target_updater=agent.target_updater,
         rng=ProcessRNGState(),
         run_state=state,
+        **(envs or {}),
     )
     if buffer is not None:
         checkpoint.register(REPLAY_BUFFER, buffer, adapter=buffer_adapter)

@@ -10,8 +10,9 @@ import torch
 from omegaconf import DictConfig
 from torchrl.checkpoint import Checkpoint
 from torchrl.data import TensorDictReplayBuffer
-from torchrl.envs import EnvBase
+from torchrl.envs import TransformedEnv
 
+from trl_sac.rollout.env_state import EvalEnvState, TrainingEnvState
 from trl_sac.rollout.envs import observation_size
 from trl_sac.rollout.replay_buffer import make_replay_buffer, snapshot_adapter
 from trl_sac.runs.snapshots import make_checkpoint
@@ -24,11 +25,17 @@ class Learner(NamedTuple):
     buffer: TensorDictReplayBuffer
     state: RunState
     checkpoint: Checkpoint
+    # The training env's part of the snapshots: the collector attaches to it once built.
+    train_env: TrainingEnvState
 
 
-def make_learner(cfg: DictConfig, env: EnvBase, run_dir: Path, device: torch.device) -> Learner:
-    """`env` gives the observation size and action spec; the buffer joins the snapshots
-    unless `snapshot.replay_buffer` is off."""
+def make_learner(
+    cfg: DictConfig, eval_env: TransformedEnv, run_dir: Path, device: torch.device
+) -> Learner:
+    """`eval_env` gives the observation size and action spec, and joins the snapshots (its
+    reset generator) with the training env; the buffer joins them unless
+    `snapshot.replay_buffer` is off."""
+    env = eval_env
     agent = make_agent(
         cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
     )
@@ -36,10 +43,12 @@ def make_learner(cfg: DictConfig, env: EnvBase, run_dir: Path, device: torch.dev
         cfg.replay_buffer, batch_size=cfg.optim.batch_size, device=device, run_dir=run_dir
     )
     state = RunState(learning_starts_at=cfg.collector.init_random_frames, device=device)
+    train_env = TrainingEnvState()
     checkpoint = make_checkpoint(
         agent,
         state,
         buffer if cfg.snapshot.replay_buffer else None,
         snapshot_adapter(cfg.replay_buffer),
+        envs={"eval_env": EvalEnvState(eval_env), "train_env": train_env},
     )
-    return Learner(agent, buffer, state, checkpoint)
+    return Learner(agent, buffer, state, checkpoint, train_env)

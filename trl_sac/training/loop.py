@@ -101,7 +101,7 @@ def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
         device=device,
         render_size=tuple(cfg.eval.video_size) if cfg.eval.video else None,
     )
-    agent, buffer, state, checkpoint = make_learner(cfg, eval_env, run_dir, device)
+    agent, buffer, state, checkpoint, train_env_state = make_learner(cfg, eval_env, run_dir, device)
     snapshots = SnapshotStore(run_dir, keep=cfg.snapshot.keep)
     resumed_frames = resumed_from = None
     if resuming:
@@ -153,6 +153,15 @@ def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
         init_random_frames=max(0, cfg.collector.init_random_frames - state.frames),
     )
     GlobalRNGState().load_state_dict(rng_state)
+    if not train_env_state.attach(collector) and resuming:
+        # The learner goes on exactly; the rest of the run differs from an unbroken one.
+        log.warning(
+            "the training env starts a fresh episode at frame %d: %s",
+            state.frames,
+            "TorchRL's Collector (collector.direct=false) keeps its episode to itself"
+            if not cfg.collector.direct
+            else "the snapshot holds no training env (it predates exact env resume)",
+        )
     writer = MetricsWriter(
         run_dir,
         {"train": TRAIN_COLUMNS, "eval": EVAL_COLUMNS, "time": TIME_COLUMNS},
