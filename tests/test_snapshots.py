@@ -95,7 +95,6 @@ def test_snapshot_holds_every_part_training_depends_on(tmp_path):
         "target_updater",
         "rng",
         "run_state",
-        "eval_env",
         "train_env",
         "replay_buffer",
     }

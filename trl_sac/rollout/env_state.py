@@ -14,7 +14,6 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 import torch
-from torchrl.envs import TransformedEnv
 
 _INTEGRATION = mujoco.mjtState.mjSTATE_INTEGRATION
 
@@ -61,20 +60,6 @@ def _time_limit(env: gym.Env) -> gym.wrappers.TimeLimit:
             raise ValueError(f"{env} has no TimeLimit wrapper to restore its step count into")
         wrapper = wrapper.env
     return wrapper
-
-
-class EvalEnvState:
-    """A snapshot's view of the evaluation env: the generator its resets draw from, so the
-    evaluations after a resume see the episodes an unbroken run's would have."""
-
-    def __init__(self, env: TransformedEnv) -> None:
-        self.gym_env = env.base_env._env
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"reset_generator": reset_generator_state(self.gym_env)}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        load_reset_generator_state(self.gym_env, state["reset_generator"])
 
 
 class ResumableCollector(Protocol):

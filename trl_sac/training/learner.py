@@ -12,7 +12,7 @@ from torchrl.checkpoint import Checkpoint
 from torchrl.data import TensorDictReplayBuffer
 from torchrl.envs import TransformedEnv
 
-from trl_sac.rollout.env_state import EvalEnvState, TrainingEnvState
+from trl_sac.rollout.env_state import TrainingEnvState
 from trl_sac.rollout.envs import observation_size
 from trl_sac.rollout.replay_buffer import make_replay_buffer, snapshot_adapter
 from trl_sac.runs.snapshots import make_checkpoint
@@ -32,9 +32,9 @@ class Learner(NamedTuple):
 def make_learner(
     cfg: DictConfig, eval_env: TransformedEnv, run_dir: Path, device: torch.device
 ) -> Learner:
-    """`eval_env` gives the observation size and action spec, and joins the snapshots (its
-    reset generator) with the training env; the buffer joins them unless
-    `snapshot.replay_buffer` is off."""
+    """`eval_env` gives the observation size and action spec. The training env joins the
+    snapshots through `train_env`; the evaluation env has nothing to save (each evaluation
+    reseeds it). The buffer joins them unless `snapshot.replay_buffer` is off."""
     env = eval_env
     agent = make_agent(
         cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
@@ -49,6 +49,6 @@ def make_learner(
         state,
         buffer if cfg.snapshot.replay_buffer else None,
         snapshot_adapter(cfg.replay_buffer),
-        envs={"eval_env": EvalEnvState(eval_env), "train_env": train_env},
+        envs={"train_env": train_env},
     )
     return Learner(agent, buffer, state, checkpoint, train_env)
