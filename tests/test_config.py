@@ -223,3 +223,28 @@ def test_every_key_of_every_recipe_has_a_type_and_a_range_or_choices():
         for row in numeric
         if row[0] not in ("`network.log_std_min`", "`network.log_std_max`")
     )
+
+
+def test_the_slurm_launcher_is_configured_in_one_place():
+    cfg = compose_config("compare", ["hydra/launcher=slurm"], return_hydra_config=True)
+    launcher = cfg.hydra.launcher
+    assert launcher._target_.endswith("SlurmLauncher")
+    for key in (
+        "partition",
+        "account",
+        "cpus_per_task",
+        "mem_gb",
+        "gpus_per_node",
+        "timeout_min",
+        "signal_delay_s",
+        "max_num_timeout",
+        "array_parallelism",
+    ):
+        assert key in launcher, key
+    # Requeued at time limits (submitit's default, 0, would leave a long run short).
+    assert launcher.max_num_timeout > 0
+    # torch's threads follow the CPUs each job asks for.
+    HydraConfig.instance().set_config(cfg)
+    assert OmegaConf.to_container(launcher, resolve=True)["setup"] == [
+        f"export OMP_NUM_THREADS={launcher.cpus_per_task}"
+    ]

@@ -326,6 +326,28 @@ def test_a_truncated_snapshot_is_reported_and_the_previous_one_used(tmp_path, ca
     assert len(kept) == 1 and (kept[0] / damaged.relative_to(newest)).stat().st_size == 100
 
 
+def test_damage_that_keeps_a_snapshot_s_size_is_caught_by_its_checksum(tmp_path, caplog):
+    cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
+    train(cfg)
+    run_dir = Path(cfg.run_dir)
+    newest = run_dir / "snapshots" / "snapshot-000000000240"
+    damaged = largest_file(newest)
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: same size, same name
+    damaged.write_bytes(bytes(data))
+
+    longer = tiny_run(tmp_path, "snapshot.every_frames=80", "collector.total_frames=320")
+    with caplog.at_level(logging.INFO):
+        train(longer)
+    assert f"snapshot {newest} is unreadable" in caplog.text
+    assert f"{damaged} is corrupt (checksum mismatch)" in caplog.text
+    # The previous snapshot (frame 160) was used and the run went on from there; the
+    # damaged one was set aside when the new snapshot at 240 took its name, not deleted.
+    assert "from frame 160" in caplog.text
+    assert frames_column(run_dir, "train") == list(range(40, 321, 40))
+    assert list((run_dir / "snapshots").glob("snapshot-000000000240.unreadable-*"))
+
+
 def test_no_readable_snapshot_is_one_line_and_deletes_nothing(tmp_path, capsys):
     cfg = tiny_run(tmp_path, "snapshot.every_frames=80")
     train(cfg)

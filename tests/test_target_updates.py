@@ -83,3 +83,51 @@ def test_a_target_updater_can_be_built_after_a_v1_update_through_sacloss(target_
     # The target V is still a copy that no gradient reaches.
     assert not any(tensor.requires_grad for tensor in target.values(True, True))
     make_target_updater(cfg.target_update, loss)
+
+
+@pytest.mark.parametrize("target_update", ["soft", "hard"])
+def test_the_running_loop_steps_the_targets_once_per_gradient_step(
+    tmp_path, monkeypatch, target_update
+):
+    """Through train(): the updater's calls equal the gradient steps, and under hard updates
+    the targets equal the online weights exactly after every interval-th step, not before."""
+    from torchrl.objectives import TargetNetUpdater
+
+    from trl_sac import train
+
+    calls: list[bool] = []
+    step = TargetNetUpdater.step
+
+    def counted(self):
+        step(self)
+        pairs = [
+            (param, self._targets.get(f"target_{key}")) for key, param in self._sources.items()
+        ]
+        calls.append(all(bool((source == target).all()) for source, target in pairs))
+
+    monkeypatch.setattr(TargetNetUpdater, "step", counted)
+    overrides = [f"target_update={target_update}", "collector.total_frames=200"]
+    if target_update == "hard":
+        overrides += ["target_update.interval=5", "optim.utd_ratio=2"]
+    cfg = compose_config(
+        "hopper",
+        [
+            "device=cpu",
+            "progress=false",
+            "collector.init_random_frames=100",
+            "optim.batch_size=16",
+            "network.hidden_sizes=[16,16]",
+            "eval.every_frames=1000",
+            "eval.episodes=1",
+            f"run_dir={tmp_path}",
+            *overrides,
+        ],
+    )
+    train(cfg)
+    updates = int(torch.load(tmp_path / "weights.pt", weights_only=True)["updates"])
+    assert updates == (200 - 100) * (2 if target_update == "hard" else 1)
+    assert len(calls) == updates
+    if target_update == "hard":
+        assert [i + 1 for i, same in enumerate(calls) if same] == list(range(5, updates + 1, 5))
+    else:
+        assert not any(calls)  # Polyak averaging never lands on the online weights

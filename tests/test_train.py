@@ -204,15 +204,23 @@ def test_a_run_dir_that_cannot_be_created_is_one_line(tiny_cfg, tmp_path, capsys
     ]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permissions")
-def test_a_run_dir_that_cannot_be_written_is_one_line(tiny_cfg, tmp_path, capsys):
+def test_a_run_dir_that_cannot_be_written_is_one_line(tiny_cfg, tmp_path, capsys, monkeypatch):
+    """As root permissions do not stop a write, so the probe's write itself is made to fail
+    (as on a read-only filesystem); without root, a directory without write permission."""
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
+    if os.geteuid() == 0:
+
+        def read_only(*args, **kwargs):
+            raise OSError(30, "Read-only file system")
+
+        monkeypatch.setattr("trl_sac.files.tempfile.TemporaryFile", read_only)
     with pytest.raises(SystemExit) as exit_info:
         run(tiny_cfg("hopper", f"run_dir={locked / 'run'}"))
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot be written" in err[0], err
+    assert not (locked / "run").exists()
 
 
 def test_a_new_task_trains_and_evaluates_episodes_of_its_own_length(tmp_path):

@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from trl_sac.errors import ConfigError, Diverged, Interrupted, OutOfSpace, first_line
+from trl_sac.runs.interrupts import hand_on
 from trl_sac.training.loop import train
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ def run(cfg: DictConfig, *, on_failure: FailureHandler | None = None) -> float:
     try:
         return train(cfg)
     except Interrupted as error:
-        _fail(error.signal_name, error, status=error.exit_status)
+        _say(error.signal_name, error)
+        hand_on(error.signum)  # in a SLURM job: submitit requeues the job and exits here
+        raise SystemExit(error.exit_status) from None
     except KeyboardInterrupt:
         sys.stderr.write("trl-sac: SIGINT: stopped at once, without a snapshot\n")
         raise SystemExit(130) from None

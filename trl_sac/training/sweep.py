@@ -35,6 +35,26 @@ def run_sweep_job(cfg: DictConfig) -> float:
     return run(cfg, on_failure=note)
 
 
+class QuietSacct(logging.Filter):
+    """submitit asks sacct for its jobs' states and, on a cluster without an accounting
+    database, warns three times per poll; the jobs run regardless. One line says so once."""
+
+    said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Bypassing sacct error" not in record.getMessage():
+            return True
+        if QuietSacct.said:
+            return False
+        QuietSacct.said = True
+        record.msg = (
+            "sacct fails on this cluster (no accounting database?): submitit follows the "
+            "jobs through their own files instead; said once"
+        )
+        record.args = ()
+        return True
+
+
 class ReportWhenSweepEnds(Callback):
     """Writes report.md and eval_return.png into the sweep directory once every job is done.
 
@@ -49,6 +69,7 @@ class ReportWhenSweepEnds(Callback):
         self._failures_before = 0
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        logging.getLogger("submitit").addFilter(QuietSacct())
         failures = Path(config.hydra.sweep.dir) / FAILURES_FILE
         self._failures_before = failures.stat().st_size if failures.exists() else 0
 
