@@ -295,5 +295,7 @@ def overview_table(rows: Sequence[Row], floors: dict[str, list[Floor]] | None = 
         )
         if floors:
             task_floors = floors.get(row.env_id, [])
-            lines[-1].append(" · ".join(f"{floor.spread.mean:.0f}" for floor in task_floors) or "–")
+            lines[-1].append(
+                " · ".join(str(round(floor.spread.mean)) for floor in task_floors) or "–"
+            )
     return markdown_table(header, lines)
