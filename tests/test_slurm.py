@@ -192,8 +192,10 @@ def test_a_failed_job_is_one_line_and_holds_no_other_back(slurm, tmp_path):
     failures = (sweep_dir / "failures.log").read_text().strip().splitlines()
     assert len(failures) == 1 and "Discrete action space" in failures[0]
     assert len(list(sweep_dir.glob("Hopper-v5/*/weights.pt"))) == 1
-    # One record says that sacct is missing (shown by submitit's handler and Hydra's), not
-    # three warnings per poll.
+    # One record says that sacct is missing (each log handler shows it once), where
+    # submitit warned three times per poll.
     output = done.stdout + done.stderr
+    polls = output.count("Slurm accounting storage is disabled")  # sacct's own stderr
+    assert polls >= 2
     assert "Bypassing sacct error" not in output
-    assert 1 <= output.count("sacct fails on this cluster") <= 2
+    assert 1 <= output.count("sacct fails on this cluster") <= 3
