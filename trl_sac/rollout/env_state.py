@@ -18,15 +18,6 @@ import torch
 _INTEGRATION = mujoco.mjtState.mjSTATE_INTEGRATION
 
 
-def reset_generator_state(env: gym.Env) -> dict[str, Any]:
-    """The state of the generator `env`'s resets draw from (a plain dict of ints)."""
-    return env.unwrapped.np_random.bit_generator.state
-
-
-def load_reset_generator_state(env: gym.Env, state: dict[str, Any]) -> None:
-    env.unwrapped.np_random.bit_generator.state = state
-
-
 def mujoco_env_state(env: gym.Env) -> dict[str, Any]:
     """Everything the rest of `env`'s episode and its later resets depend on."""
     model, data = env.unwrapped.model, env.unwrapped.data
@@ -34,7 +25,8 @@ def mujoco_env_state(env: gym.Env) -> dict[str, Any]:
     mujoco.mj_getState(model, data, physics, _INTEGRATION)
     return {
         "physics": torch.from_numpy(physics),
-        "reset_generator": reset_generator_state(env),
+        # The generator the resets draw their noise from: a plain dict of ints.
+        "reset_generator": env.unwrapped.np_random.bit_generator.state,
         "elapsed_steps": _time_limit(env)._elapsed_steps,
     }
 
@@ -49,7 +41,7 @@ def load_mujoco_env_state(env: gym.Env, state: dict[str, Any]) -> None:
             f"the saved MuJoCo state holds {physics.shape[0]} values, this task's {expected}"
         )
     mujoco.mj_setState(model, data, physics, _INTEGRATION)
-    load_reset_generator_state(env, state["reset_generator"])
+    env.unwrapped.np_random.bit_generator.state = state["reset_generator"]
     _time_limit(env)._elapsed_steps = state["elapsed_steps"]
 
 

@@ -44,7 +44,13 @@ def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
         moved_to = _move_aside(run_dir)
         log.info("restart=true: moved the previous run to %s", moved_to)
         used = False
-    if used and not snapshot_paths(run_dir) and _stopped_before_its_first_snapshot(run_dir):
+    if used and not snapshot_paths(run_dir):
+        if not _stopped_before_its_first_snapshot(run_dir):
+            raise SnapshotError(
+                f"run_dir {run_dir} holds a run with no snapshot to resume from; "
+                "pass restart=true to start it over (the old run is moved aside) "
+                "or choose another run_dir="
+            )
         # Nothing to resume and nothing lost: the same command recomputes those frames
         # exactly, so a run killed early simply starts again.
         log.warning("run_dir %s was stopped before its first snapshot: starting it again", run_dir)
@@ -52,12 +58,6 @@ def prepare_run_dir(cfg: DictConfig) -> tuple[Path, bool]:
             if path.is_file():
                 path.unlink()
         used = False
-    if used and not snapshot_paths(run_dir):
-        raise SnapshotError(
-            f"run_dir {run_dir} holds a run with no snapshot to resume from; "
-            "pass restart=true to start it over (the old run is moved aside) "
-            "or choose another run_dir="
-        )
     if used:
         check_resumable(OmegaConf.load(run_dir / CONFIG_FILE), cfg, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import torch
 from omegaconf import DictConfig
 from torchrl.checkpoint import Checkpoint
 from torchrl.data import TensorDictReplayBuffer
-from torchrl.envs import TransformedEnv
+from torchrl.envs import EnvBase
 
 from trl_sac.rollout.env_state import TrainingEnvState
 from trl_sac.rollout.envs import observation_size
@@ -29,13 +29,10 @@ class Learner(NamedTuple):
     train_env: TrainingEnvState
 
 
-def make_learner(
-    cfg: DictConfig, eval_env: TransformedEnv, run_dir: Path, device: torch.device
-) -> Learner:
-    """`eval_env` gives the observation size and action spec. The training env joins the
-    snapshots through `train_env`; the evaluation env has nothing to save (each evaluation
-    reseeds it). The buffer joins them unless `snapshot.replay_buffer` is off."""
-    env = eval_env
+def make_learner(cfg: DictConfig, env: EnvBase, run_dir: Path, device: torch.device) -> Learner:
+    """`env` gives the observation size and action spec. The training env joins the
+    snapshots through `train_env` (the evaluation env has nothing to save: each evaluation
+    reseeds it); the buffer joins them unless `snapshot.replay_buffer` is off."""
     agent = make_agent(
         cfg, observation_size=observation_size(env), action_spec=env.action_spec, device=device
     )
