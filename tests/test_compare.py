@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_module
 
-from trl_sac.errors import Diverged
+from trl_sac.errors import ConfigError, Diverged
 from trl_sac.runs.lock import RunDirLock
+from trl_sac.runs.parallel import threads_per_run
 from trl_sac.training import cli
+from trl_sac.training.command_line import ConfigSource, check_command_line
 from trl_sac.training.sweep import FAILURES_FILE, ReportWhenSweepEnds
 
 from conftest import TINY, run_recipe
@@ -25,20 +28,28 @@ def compare(sweep_dir: Path, *overrides: str):
 @pytest.mark.e2e
 def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
-    done = compare(sweep_dir, "seed=0,1")
+    # Two at once, each with its share of the cores as torch threads and, without a bar,
+    # one log line per evaluation.
+    done = compare(sweep_dir, "seed=0,1", "jobs=2")
     assert done.returncode == 0, done.stderr[-3000:]
 
     run_dirs = sorted(path.parent.name for path in sweep_dir.glob("Hopper-v5/*/weights.pt"))
     assert len(run_dirs) == 4
+    threads = threads_per_run(2)
+    for name in run_dirs:
+        run_log = (sweep_dir / "Hopper-v5" / name / "compare.log").read_text()
+        assert f"on cpu, {threads} torch thread" in run_log
+        assert f"{name}: 120/240 frames, eval return" in run_log
+        assert f"{name}: 240/240 frames, eval return" in run_log
     assert {re.search(r"loss=\w+", name)[0] for name in run_dirs} == {"loss=twinq", "loss=vnet"}
     report = (sweep_dir / "report.md").read_text()
     assert "| twinq (v2) | 2 | 240 |" in report and "| vnet (v1) | 2 | 240 |" in report
     assert (sweep_dir / "eval_return.png").stat().st_size > 10_000
     assert "report for" in done.stdout + done.stderr
 
-    # Again, in parallel and with other report budgets: every run is found complete, the
+    # Again, one at a time and with other report budgets: every run is found complete, the
     # report is rewritten.
-    again = compare(sweep_dir, "seed=0,1", "jobs=2", "report.budgets=[240]")
+    again = compare(sweep_dir, "seed=0,1", "jobs=1", "report.budgets=[240]")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "already complete" in again.stdout + again.stderr
     assert len(list(sweep_dir.glob("Hopper-v5/*/weights.pt"))) == 4
@@ -84,13 +95,39 @@ def compose_compare(*overrides: str):
         return compose("compare", overrides=list(overrides), return_hydra_config=True)
 
 
-def test_compare_defaults_are_two_variants_by_three_seeds_sequential() -> None:
+def test_compare_defaults_are_two_variants_by_three_seeds() -> None:
     cfg = compose_compare()
     assert cfg.hydra.sweeper.params == {"loss": "vnet,twinq", "seed": "0,1,2"}
     assert cfg.env.id == "Hopper-v5"
     assert cfg.hydra.launcher._target_.endswith("JoblibLauncher")
-    assert cfg.jobs == 1 and cfg.hydra.launcher.n_jobs == 1
-    assert compose_compare("jobs=4").hydra.launcher.n_jobs == 4
+
+
+@pytest.mark.parametrize(
+    ("cores", "jobs", "at_once", "threads", "bar"),
+    [
+        (2, None, 2, 1, False),  # this machine: one run per core, one thread each
+        (16, None, 16, 1, False),  # a 16-core GPU machine: 16 runs share the GPU
+        (16, "4", 4, 4, False),
+        (2, "1", 1, 2, True),  # one after another, all cores and a bar each
+        (1, None, 1, 1, True),
+    ],
+)
+def test_compare_runs_one_run_per_core_by_default(
+    monkeypatch, cores: int, jobs: str | None, at_once: int, threads: int, bar: bool
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    cfg = compose_compare(*([f"jobs={jobs}"] if jobs else []))
+    assert cfg.jobs == (int(jobs) if jobs else "auto")
+    assert cfg.hydra.launcher.n_jobs == at_once
+    assert threads_per_run(cfg.jobs) == threads
+    assert cfg.progress is bar
+    assert compose_compare("jobs=2", "progress=true").progress is True  # a bar when asked
+
+
+@pytest.mark.parametrize("jobs", ["0", "two", "true", "1.5"])
+def test_a_bad_jobs_value_is_one_line(jobs: str) -> None:
+    with pytest.raises(ConfigError, match=r"^jobs must be auto or a whole number"):
+        check_command_line("compare", ConfigSource("pkg://trl_sac.conf"), [f"jobs={jobs}"])
 
 
 def test_compare_composes_for_a_slurm_cluster() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -16,7 +18,7 @@ from helpers.tiny_sac import make_batch, make_networks
 TARGETS = {"twinq": "qvalue_network_params", "vnet": "value_network_params"}
 
 
-def make_loss_and_updater(variant: str, target_update: str, *overrides: str):
+def make_loss_and_updater(variant: str, target_update: str, *overrides: str, fused: bool = True):
     cfg = compose_config(
         "hopper", [f"loss={variant}", f"target_update={target_update}", *overrides]
     )
@@ -24,18 +26,20 @@ def make_loss_and_updater(variant: str, target_update: str, *overrides: str):
     loss = make_loss(cfg.loss, actor, qvalues, value if variant == "vnet" else None)
     online = getattr(loss, TARGETS[variant])
     target = getattr(loss, "target_" + TARGETS[variant])
-    return loss, make_target_updater(cfg.target_update, loss), online, target
+    updater = make_target_updater(cfg.target_update, loss, fused=fused)
+    return loss, updater, online, target
 
 
 def flat(params) -> torch.Tensor:
     return torch.cat([t.detach().reshape(-1) for t in params.values(True, True)])
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "torchrl"])
 @pytest.mark.parametrize("variant", ["twinq", "vnet"])
-def test_hard_update_copies_exactly_at_the_interval(variant):
+def test_hard_update_copies_exactly_at_the_interval(variant, fused):
     interval = 5
     _, updater, online, target = make_loss_and_updater(
-        variant, "hard", f"target_update.interval={interval}"
+        variant, "hard", f"target_update.interval={interval}", fused=fused
     )
     assert torch.equal(flat(target), flat(online)), "targets start as copies"
     last_copy = flat(target)
@@ -63,15 +67,48 @@ def test_hard_update_paper_interval_is_1000():
     assert torch.equal(flat(target), flat(online))
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "torchrl"])
 @pytest.mark.parametrize("variant", ["twinq", "vnet"])
-def test_soft_update_moves_each_target_parameter_by_tau(variant):
-    _, updater, online, target = make_loss_and_updater(variant, "soft")
+def test_soft_update_moves_each_target_parameter_by_tau(variant, fused):
+    _, updater, online, target = make_loss_and_updater(variant, "soft", fused=fused)
     for tensor in online.values(True, True):
         tensor.data.add_(torch.randn_like(tensor))
     old_target, new_online = flat(target), flat(online)
     updater.step()
     expected = old_target + 0.005 * (new_online - old_target)
     assert torch.allclose(flat(target), expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("target_update", ["soft", "hard"])
+@pytest.mark.parametrize("variant", ["twinq", "vnet"])
+def test_the_fused_updaters_step_exactly_as_torchrls(variant, target_update):
+    """The same targets bit for bit, and the same counter and state dict, as TorchRL's
+    SoftUpdate / HardUpdate over many steps with the online weights moving."""
+    extra = ["target_update.interval=3"] if target_update == "hard" else []
+    torch.manual_seed(0)
+    loss, fused, online, target = make_loss_and_updater(variant, target_update, *extra)
+    reference_loss = copy.deepcopy(loss)
+    reference = make_target_updater(
+        compose_config(
+            "hopper", [f"loss={variant}", f"target_update={target_update}", *extra]
+        ).target_update,
+        reference_loss,
+        fused=False,
+    )
+    assert isinstance(fused, type(reference)) and type(fused) is not type(reference)
+    reference_online = getattr(reference_loss, TARGETS[variant])
+    reference_target = getattr(reference_loss, "target_" + TARGETS[variant])
+    for _ in range(10):
+        for mine, theirs in zip(
+            online.values(True, True), reference_online.values(True, True), strict=True
+        ):
+            step = torch.randn_like(mine)
+            mine.data.add_(step)
+            theirs.data.add_(step)
+        fused.step()
+        reference.step()
+        assert torch.equal(flat(target), flat(reference_target))
+        assert fused.state_dict() == reference.state_dict()
 
 
 @pytest.mark.parametrize("target_update", ["soft", "hard"])
@@ -85,28 +122,35 @@ def test_a_target_updater_can_be_built_after_a_v1_update_through_sacloss(target_
     make_target_updater(cfg.target_update, loss)
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "torchrl"])
 @pytest.mark.parametrize("target_update", ["soft", "hard"])
 def test_the_running_loop_steps_the_targets_once_per_gradient_step(
-    tmp_path, monkeypatch, target_update
+    tmp_path, monkeypatch, target_update, fused
 ):
     """Through train(): the updater's calls equal the gradient steps, and under hard updates
     the targets equal the online weights exactly after every interval-th step, not before."""
-    from torchrl.objectives import TargetNetUpdater
+    from torchrl.objectives import HardUpdate, SoftUpdate
 
     from trl_sac import train
+    from trl_sac.sac.target_updates import PeriodicCopy, PolyakUpdate
 
     calls: list[bool] = []
-    step = TargetNetUpdater.step
+    kinds = {("soft", True): PolyakUpdate, ("soft", False): SoftUpdate}
+    kinds |= {("hard", True): PeriodicCopy, ("hard", False): HardUpdate}
+    kind = kinds[target_update, fused]
+    step = kind.step
 
     def counted(self):
+        assert type(self) is kind
         step(self)
         pairs = [
             (param, self._targets.get(f"target_{key}")) for key, param in self._sources.items()
         ]
         calls.append(all(bool((source == target).all()) for source, target in pairs))
 
-    monkeypatch.setattr(TargetNetUpdater, "step", counted)
+    monkeypatch.setattr(kind, "step", counted)
     overrides = [f"target_update={target_update}", "collector.total_frames=200"]
+    overrides.append(f"optim.fused_loss={fused}")
     if target_update == "hard":
         overrides += ["target_update.interval=5", "optim.utd_ratio=2"]
     cfg = compose_config(

@@ -12,14 +12,14 @@ fixed seed and fixed weights it collects exactly the Collector's transitions
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from tensordict import TensorDict
-from torch import nn
 from torchrl.data import TensorDictReplayBuffer
+from torchrl.data.replay_buffers.samplers import RandomSampler
 from torchrl.envs import (
     ActionScaling,
     Compose,
@@ -31,6 +31,7 @@ from torchrl.envs import (
 )
 
 from trl_sac.rollout.env_state import load_mujoco_env_state, mujoco_env_state
+from trl_sac.sac.networks import PolicyNetwork, policy_forward
 
 CPU = torch.device("cpu")
 # done and terminated as the Collector stores them; the buffer copies what it is given.
@@ -62,16 +63,16 @@ class Collected:
 class DirectCollector:
     """Steps `env` with a tanh-Gaussian policy and writes each transition into `buffer`.
 
-    `network` maps an observation to the Gaussian's (loc, scale), as the actor's does;
-    actions are tanh of a sample, in [-1, 1]. The first `init_random_frames` steps draw
-    actions from the env's action spec instead. Yields one `Collected` per
-    `frames_per_batch` steps until at least `total_frames` steps are taken.
+    `network` is the actor's network (an observation to the Gaussian's loc and scale),
+    evaluated on its own parameters; actions are tanh of a sample, in [-1, 1]. The first
+    `init_random_frames` steps draw actions from the env's action spec instead. Yields one
+    `Collected` per `frames_per_batch` steps until at least `total_frames` steps are taken.
     """
 
     def __init__(
         self,
         env: TransformedEnv,
-        network: nn.Module,
+        network: PolicyNetwork,
         buffer: TensorDictReplayBuffer,
         buffer_keys: list,
         *,
@@ -100,7 +101,9 @@ class DirectCollector:
                 "the direct collector needs StepCounter() and RewardScaling(loc, scale): "
                 "use collector.direct=false"
             )
-        self.env, self.network, self.buffer, self.device = env, network, buffer, device
+        self.env, self.buffer, self.device = env, buffer, device
+        self.policy = policy_forward(network)
+        self.write = writer_add(buffer)
         self.gym_env = env.base_env._env
         self.frames_per_batch, self.total_frames = frames_per_batch, total_frames
         self.init_random_frames = init_random_frames
@@ -155,7 +158,7 @@ class DirectCollector:
         self.episode_length += 1
         scaled = reward * self.reward_scaling.scale + self.reward_scaling.loc
         done = bool(terminated) or bool(truncated)
-        self.buffer.add(
+        self.write(
             TensorDict(
                 {
                     "observation": observation,
@@ -186,9 +189,19 @@ class DirectCollector:
     @torch.no_grad()
     def act(self, observation: torch.Tensor) -> torch.Tensor:
         """A tanh-Gaussian sample drawn as TanhNormal.rsample draws it."""
-        loc, scale = self.network(observation.to(self.device))
+        loc, scale = self.policy(observation.to(self.device))
         noise = torch.empty_like(loc).normal_()
         return (loc + noise * scale).tanh().clamp(-self.tanh_limit, self.tanh_limit).cpu()
 
     def shutdown(self) -> None:
         """Nothing to release; here so that either collector can be shut down alike."""
+
+
+def writer_add(buffer: TensorDictReplayBuffer) -> Callable[[TensorDict], object]:
+    """`buffer.add`, or its writer's add where that is all `buffer.add` does: a uniform
+    sampler notes nothing on a write and an empty transform changes nothing (half the time
+    of a transition's write)."""
+    uniform = type(buffer.sampler) is RandomSampler
+    if uniform and not len(buffer.transform or ()) and buffer.initialized:
+        return buffer.writer.add
+    return buffer.add

@@ -56,7 +56,7 @@ def make_agent(
         actor=actor,
         loss=loss,
         optimizer=optimizer,
-        target_updater=make_target_updater(cfg.target_update, loss),
+        target_updater=make_target_updater(cfg.target_update, loss, fused=cfg.optim.fused_loss),
         gradient_step=make_gradient_step(
             FusedSACLoss(loss) if cfg.optim.fused_loss else loss,
             trained_loss_keys(loss),

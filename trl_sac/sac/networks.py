@@ -6,12 +6,13 @@ module holds (`linear_layers`, `mlp`, `twin_mlp`): the fused update runs on thos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from tensordict import TensorDictBase
 from tensordict.nn import ProbabilisticTensorDictModule, TensorDictModule
 from torch import Tensor, nn
+from torch.nn import functional as F  # noqa: N812
 from torchrl.data import TensorSpec
 from torchrl.envs.utils import ExplorationType
 from torchrl.modules import MLP, ProbabilisticActor, TanhNormal, ValueOperator
@@ -98,6 +99,28 @@ class PolicyNetwork(nn.Sequential):
     @property
     def head(self) -> GaussianHead:
         return self[1]
+
+
+def policy_forward(network: PolicyNetwork) -> Callable[[Tensor], tuple[Tensor, Tensor]]:
+    """`network`'s forward as plain calls on its own (live) parameters: the same operations
+    and numbers for one observation, without a dozen module calls (a third of the policy's
+    time per collected step on the CPU)."""
+    layers = [module for module in network.mlp if not isinstance(module, nn.ReLU)]
+    if not all(isinstance(layer, nn.Linear) for layer in layers) or len(layers) * 2 - 1 != len(
+        network.mlp
+    ):
+        raise ValueError(f"policy_forward needs a Linear/ReLU MLP, got {network.mlp}")
+    weights = [(layer.weight, layer.bias) for layer in layers]
+    log_std_range = (network.head.log_std_min, network.head.log_std_max)
+
+    def forward(observation: Tensor) -> tuple[Tensor, Tensor]:
+        hidden = observation
+        for weight, bias in weights[:-1]:
+            hidden = F.relu(F.linear(hidden, weight, bias))
+        loc, log_std = F.linear(hidden, *weights[-1]).chunk(2, dim=-1)
+        return loc, log_std.clamp(*log_std_range).exp()
+
+    return forward
 
 
 def policy_network(actor: ProbabilisticActor) -> PolicyNetwork:

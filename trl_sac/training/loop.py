@@ -21,6 +21,7 @@ from trl_sac.evaluation.episodes import evaluate
 from trl_sac.evaluation.rendering import choose_gl_backend
 from trl_sac.mujoco_gl import set_aside_backend
 from trl_sac.progress import make_progress_bar
+from trl_sac.reporting.formatting import duration_text
 from trl_sac.rollout.collection import make_collector
 from trl_sac.rollout.direct_collection import Collected
 from trl_sac.rollout.envs import make_env
@@ -117,11 +118,14 @@ def _train_locked(cfg: DictConfig, settings: RunSettings) -> float:
             )
     else:
         log.info(
-            "training %s with loss=%s target_update=%s on %s (reward scale %g) -> %s",
+            "training %s with loss=%s target_update=%s on %s, %d torch thread%s "
+            "(reward scale %g) -> %s",
             cfg.env.id,
             cfg.loss.name,
             cfg.target_update.name,
             device,
+            torch.get_num_threads(),
+            "" if torch.get_num_threads() == 1 else "s",
             settings.reward_scale,
             run_dir,
         )
@@ -218,6 +222,10 @@ class TrainingLoop:
         self.log_due = Every(cfg.logger.every_frames, after=state.reported_frames)
         self.eval_due = Every(cfg.eval.every_frames, after=state.reported_frames)
         self.snapshot_due = Every(cfg.snapshot.every_frames, after=state.frames)
+        # Read on every step: a config lookup costs about 15 us, a fifth of a collected step.
+        self.total_frames = cfg.collector.total_frames
+        self.utd_ratio = cfg.optim.utd_ratio
+        self.evaluates = cfg.eval.episodes > 0
         self.room = DiskRoom(cfg, agent, buffer, snapshots, lambda: self.last_snapshot)
 
     def run(self, collector: Iterable[Collected]) -> None:
@@ -242,7 +250,7 @@ class TrainingLoop:
                     state.window.add_episodes(collected.episode_returns, collected.episode_lengths)
                     progress.update(collected.frames)
                     self.update_and_report(stop, progress)
-                    last_frame = state.frames >= cfg.collector.total_frames
+                    last_frame = state.frames >= self.total_frames
                     if self.snapshot_due(state.frames) or last_frame:
                         self.save_snapshot()
                     if stop.signum is not None:
@@ -256,13 +264,13 @@ class TrainingLoop:
             self.stop(stop.signum)
         state = self.state
         if state.reported_frames < state.frames:
-            self.report(progress, last_frame=state.frames >= self.cfg.collector.total_frames)
+            self.report(progress, last_frame=state.frames >= self.total_frames)
             state.reported_frames = state.frames
 
     def update(self, stop: StopRequests) -> None:
         state, agent = self.state, self.agent
         with state.clock.measure("update"):
-            owed = state.updates_owed(self.cfg.optim.utd_ratio)
+            owed = state.updates_owed(self.utd_ratio)
             while state.updates < owed and stop.signum is None:
                 with state.clock.measure("sample"):
                     batch = self.buffer.sample().to(self.device)
@@ -280,7 +288,7 @@ class TrainingLoop:
             self.writer.log(state.frames, row)
             self.check_finite()
             state.window = TrainWindow()
-        if self.cfg.eval.episodes and (self.eval_due(state.frames) or last_frame):
+        if self.evaluates and (self.eval_due(state.frames) or last_frame):
             with state.clock.measure("eval"):
                 # The same start states at every evaluation: curves compare like with like,
                 # and a resumed run evaluates exactly as an uninterrupted one.
@@ -296,6 +304,15 @@ class TrainingLoop:
             self.writer.log(state.frames, metrics)
             state.final_return = metrics["eval/return_mean"]
             progress.set_postfix(eval_return=f"{state.final_return:.1f}")
+            if progress.disable:  # no bar (parallel runs, a log file): one line instead
+                log.info(
+                    "%s: %d/%d frames, eval return %.1f, %s elapsed",
+                    Path(self.cfg.run_dir).name,
+                    state.frames,
+                    self.total_frames,
+                    state.final_return,
+                    duration_text(time.perf_counter() - state.clock.start),
+                )
 
     def video_path(self, frames: int) -> Path:
         return Path(self.cfg.run_dir) / VIDEOS_DIR / f"eval-frames{frames:012d}.mp4"

@@ -18,6 +18,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from trl_sac.errors import ConfigError, first_line
 from trl_sac.rollout.envs import check_env_id
 from trl_sac.rollout.replay_buffer import STORAGES
+from trl_sac.runs.parallel import AUTO
 from trl_sac.tasks.episode_limit import episode_limit
 from trl_sac.training.settings import LOGGER_BACKENDS
 
@@ -182,7 +183,7 @@ class ReportSchema:
 
 @dataclass
 class CompareSchema(TrainSchema):
-    jobs: int = setting(1, "runs at once", **AT_LEAST_ONE)
+    jobs: Any = setting("auto", "runs at once: auto (one per CPU core) or a number")
     name: str = setting("compare", "the comparison's directory under runs/")
     report: ReportSchema = field(default_factory=ReportSchema)
 
@@ -254,6 +255,9 @@ def check_rules(cfg: DictConfig) -> None:
     needed = {"soft": "tau", "hard": "interval"}[cfg.target_update.name]
     if cfg.target_update[needed] is None:
         raise ConfigError(f"target_update={cfg.target_update.name} needs target_update.{needed}")
+    jobs = cfg.get("jobs", AUTO)
+    if jobs != AUTO and not (isinstance(jobs, int) and not isinstance(jobs, bool) and jobs >= 1):
+        raise ConfigError(f"jobs must be auto or a whole number of at least 1, got {jobs!r}")
     entropy = cfg.loss.target_entropy
     if entropy != "auto" and not (
         isinstance(entropy, (int, float))

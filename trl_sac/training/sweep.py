@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from trl_sac.reporting.report import build_report, untrained_warning
 from trl_sac.runs.lock import in_use_elsewhere
+from trl_sac.runs.parallel import threads_per_run
 from trl_sac.training.cli import run
 
 log = logging.getLogger(__name__)
@@ -25,8 +27,15 @@ FAILURES_FILE = "failures.log"
 
 
 def run_sweep_job(cfg: DictConfig) -> float:
-    """Train one run of a sweep; a failure is noted for the sweep's end, not raised."""
-    failures = Path(HydraConfig.get().sweep.dir) / FAILURES_FILE
+    """Train one run of a sweep; a failure is noted for the sweep's end, not raised.
+
+    On this machine (Hydra's joblib launcher) the run takes its share of the CPU cores as
+    torch threads; a cluster job keeps the threads its launcher gave it.
+    """
+    hydra_cfg = HydraConfig.get()
+    failures = Path(hydra_cfg.sweep.dir) / FAILURES_FILE
+    if "joblib" in hydra_cfg.launcher.get("_target_", "").lower() and "jobs" in cfg:
+        torch.set_num_threads(threads_per_run(cfg.jobs))
 
     def note(label: str, message: str) -> None:
         with failures.open("a") as file:
