@@ -63,6 +63,7 @@ from provenance import (
     read_manifest,
     start_invocation,
 )
+from publishing import UsageError, publish_section
 from references import BUDGET as REFERENCE_BUDGET
 from references import SAME_BUDGET_SOURCE
 
@@ -90,10 +91,6 @@ LOSSES = sorted(
     for path in (REPO / "trl_sac/conf/loss").glob("*.yaml")
     if "name" in (yaml.safe_load(path.read_text()) or {})
 )
-
-
-class UsageError(Exception):
-    """Bad input, reported in one line."""
 
 
 def compare_command(args: argparse.Namespace) -> list[str]:
@@ -232,7 +229,7 @@ def summarize(
     )
     for document in publish:
         figure = publish_figure(sweep_dir / FIGURE_FILE, document, sweep_dir.name)
-        publish_section(document, sweep_dir.name, section.replace("<FIGURE>", figure))
+        publish_section(document, f"learning:{sweep_dir.name}", section.replace("<FIGURE>", figure))
     print((sweep_dir / SUMMARY_FILE).read_text())
     return sweep_dir / SUMMARY_FILE
 
@@ -365,7 +362,7 @@ def overview(
             link = _relative(details, document.parent)
             lines += ["", f"Commands, every budget, wall times and provenance: [{link}]({link})."]
         section = "\n".join(lines) + "\n"
-        publish_section(document, OVERVIEW_MARKER, section)
+        publish_section(document, f"learning:{OVERVIEW_MARKER}", section)
         sections.append(section)
     return sections[0] if sections else overview_table(rows, floors) + "\n"
 
@@ -409,25 +406,6 @@ def manifest_lines(manifest: Sequence[Invocation]) -> list[str]:
     ]
 
 
-def publish_section(path: Path, name: str, section: str) -> None:
-    """Write `section` between the markers named `name` in `path`, leaving the rest alone."""
-    begin, end = f"<!-- learning:{name} -->", f"<!-- /learning:{name} -->"
-    block = f"{begin}\n{section.rstrip()}\n{end}"
-    text = path.read_text() if path.exists() else ""
-    begins, ends = text.count(begin), text.count(end)
-    if begins == ends == 0:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + block + "\n"
-    elif begins == ends == 1 and text.index(begin) < text.index(end):
-        head, rest = text.split(begin, 1)
-        text = head + block + rest.split(end, 1)[1]
-    else:
-        raise UsageError(
-            f"{path} should hold one {begin} followed by one {end}; it holds {begins} and "
-            f"{ends}: mend the markers by hand"
-        )
-    write_text_atomically(path, text)
-
-
 def publish_figure(figure: Path, document: Path, name: str) -> str:
     """Copy `figure` beside `document` (figures/<name>.png) and return the link to it: a
     documentation site serves only the files under its own directory."""
@@ -439,6 +417,12 @@ def publish_figure(figure: Path, document: Path, name: str) -> str:
 
 def _relative(path: Path, start: Path) -> str:
     return os.path.relpath(path.resolve(), start.resolve())
+
+
+def jobs_value(text: str) -> str:
+    if text != "auto" and not (text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto or a whole number >= 1")
+    return text
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -453,7 +437,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     train.add_argument(
         "--frames", type=parse_frames, help="env frames per run (default: the paper's budget)"
     )
-    train.add_argument("--jobs", type=int, default=1, help="runs at once, one process each")
+    train.add_argument(
+        "--jobs",
+        type=jobs_value,
+        default="auto",
+        help="runs at once, one process each (auto: one per CPU core, compare.py's default)",
+    )
     train.add_argument("--name", default="learning", help="the sweep is runs/<name>")
     train.add_argument(
         "--peers", nargs="*", type=Path, default=[], help="dirs of peer_learning.py runs"

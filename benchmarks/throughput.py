@@ -3,6 +3,14 @@
 python benchmarks/throughput.py                       # Hopper-v5, twin-Q, paper settings
 python benchmarks/throughput.py --loss vnet --target-update hard --out results.json
 python benchmarks/throughput.py --device cuda --override compile=true
+python benchmarks/throughput.py --impl compare compare-jobs1 sb3-serial   # a comparison
+python benchmarks/throughput.py --baseline ../old-checkout --publish docs/results.md NAME
+
+Rounds: `--repeats` (5) rounds, each running every implementation once in turn (A B C,
+A B C, ...), so that a slow spell of this shared machine falls on all of them. Every
+figure is reported as its median over the rounds with the lowest and highest; every ratio
+is taken within each round (A and B of the same round) and reported the same way. One
+round proves nothing here: single rates move by 10-30% between rounds.
 
 Each implementation runs in its own process, one after the other, with the same sizes
 (2x256 networks, batch 256, Adam 3e-4, 1e6 buffer) and budget: `--warmup` random steps,
@@ -26,6 +34,16 @@ and to `--warmup` + 500 + `--steps` frames with evaluation off. The difference o
 times is the cost of `--steps` learning steps, whatever the process pays around the loop:
 startup, the final snapshot and exit cancel. Startup is the wall time of a one-frame run:
 imports, config, env, networks, the first frame, and a snapshot without the buffer.
+
+A comparison as users run one (`compare`, `compare-jobs1`): `recipes/compare.py` with
+2 variants x 2 seeds of `--comparison-frames` frames each, by wall clock, everything
+included, with its default (one run per CPU core) and with `jobs=1`; `sb3-serial` trains
+SB3 four times for as many frames, one run after another, without evaluations.
+
+`--baseline DIR` also times `--baseline-impl` (the loop and the recipe) on another
+checkout's trl_sac and recipes, with this script, in the same rounds, for after/before
+ratios.
+`--publish DOC NAME` writes the report between `<!-- speed:NAME -->` markers in DOC.
 """
 
 from __future__ import annotations
@@ -45,10 +63,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provenance import current_commit, machine_description, versions
+from publishing import publish_section
+
 from trl_sac.files import write_text_atomically
+from trl_sac.reporting.formatting import markdown_table
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -65,7 +88,12 @@ IMPLEMENTATIONS = (
     "plain",
     "trl-sac-recipe",
     "sb3-recipe",
+    "compare",
+    "compare-jobs1",
+    "sb3-serial",
 )
+# A comparison as users run one (recipes/compare.py): 2 variants x 2 seeds on one task.
+COMPARISON_SEEDS = (0, 1)
 # The task recipes by env id; other tasks run through recipes/train.py env.id=...
 RECIPES = {
     "Hopper-v5": "hopper",
@@ -254,9 +282,12 @@ def run_trl_sac_collect(args: argparse.Namespace) -> dict[str, float]:
     return result
 
 
-def timed_command(command: list[str], threads: int) -> float:
-    """Wall seconds of a command, which must succeed, with `threads` OpenMP threads."""
-    environment = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+def timed_command(command: list[str], threads: int | None) -> float:
+    """Wall seconds of a command, which must succeed, with `threads` OpenMP threads (None:
+    as this process has it)."""
+    environment = dict(os.environ)
+    if threads is not None:
+        environment["OMP_NUM_THREADS"] = str(threads)
     began = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=environment)
     seconds = time.perf_counter() - began
@@ -264,6 +295,11 @@ def timed_command(command: list[str], threads: int) -> float:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"{shlex.join(command[1:3])} ... exited {done.returncode}: {last}")
     return seconds
+
+
+# Startup is timed as a two-frame run (one random frame, one gradient step): a run that
+# would end within its random frames is refused.
+STARTUP_FRAMES = 2
 
 
 def rate_by_wall_clock(
@@ -276,7 +312,7 @@ def rate_by_wall_clock(
     return {
         "env_steps_per_s": args.steps / seconds,
         "updates_per_s": args.steps * utd_ratio(args.target_update) / seconds,
-        "startup_s": timed_command(command(1), args.threads),
+        "startup_s": timed_command(command(STARTUP_FRAMES), args.threads),
     }
 
 
@@ -296,10 +332,10 @@ def run_trl_sac_recipe(args: argparse.Namespace) -> dict[str, float]:
             f"seed={args.seed}",
             f"run_dir={runs / str(frames)}",
             f"collector.total_frames={frames}",
-            f"collector.init_random_frames={min(args.warmup, frames)}",
+            f"collector.init_random_frames={min(args.warmup, frames - 1)}",
             "eval.episodes=0",
-            # A one-frame run measures startup: it writes no replay buffer.
-            f"snapshot.replay_buffer={frames > 1}",
+            # The startup run writes no replay buffer.
+            f"snapshot.replay_buffer={frames > STARTUP_FRAMES}",
             *args.override,
         ]
 
@@ -452,6 +488,45 @@ def run_plain(args: argparse.Namespace) -> dict[str, float]:
     return time_updates(update, args.steps * utd_ratio(args.target_update), device)
 
 
+def comparison_command(args: argparse.Namespace, jobs: str, sweep_dir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "recipes/compare.py",
+        f"env.id={args.env}",
+        "loss=vnet,twinq",
+        f"seed={','.join(map(str, COMPARISON_SEEDS))}",
+        f"target_update={args.target_update}",
+        f"device={args.device}",
+        f"jobs={jobs}",
+        f"collector.total_frames={args.comparison_frames}",
+        f"collector.init_random_frames={args.warmup}",
+        f"hydra.sweep.dir={sweep_dir}",
+        *args.override,
+    ]
+
+
+def run_comparison(args: argparse.Namespace, jobs: str) -> dict[str, float]:
+    """Wall seconds of one comparison, everything included (startup, runs, evaluations at
+    the default schedule, the report), with `OMP_NUM_THREADS` left as the user has it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = comparison_command(args, jobs, Path(tmp) / "sweep")
+        return {"wall_s": timed_command(command, threads=None)}
+
+
+def run_sb3_serial(args: argparse.Namespace) -> dict[str, float]:
+    """SB3 training the comparison's four runs one after another (its twin-Q SAC twice per
+    seed, as it has no v1), each a command like `sb3-recipe`'s, without evaluations."""
+    settings = [
+        *("--env", args.env, "--target-update", args.target_update, "--device", args.device),
+        *("--threads", str(args.threads), "--warmup", str(args.warmup)),
+    ]
+    seconds = 0.0
+    for seed in [*COMPARISON_SEEDS, *COMPARISON_SEEDS]:
+        command = [sys.executable, __file__, *settings, f"--seed={seed}", "--only=sb3-frames"]
+        seconds += timed_command([*command, f"--frames={args.comparison_frames}"], threads=None)
+    return {"wall_s": seconds}
+
+
 RUNNERS = {
     "trl-sac": run_trl_sac,
     "trl-sac-update": run_trl_sac_update,
@@ -461,6 +536,9 @@ RUNNERS = {
     "trl-sac-recipe": run_trl_sac_recipe,
     "sb3-recipe": run_sb3_recipe,
     "sb3-frames": run_sb3_frames,
+    "compare": lambda args: run_comparison(args, "auto"),
+    "compare-jobs1": lambda args: run_comparison(args, "1"),
+    "sb3-serial": run_sb3_serial,
 }
 
 
@@ -468,80 +546,195 @@ def run_one(args: argparse.Namespace) -> None:
     """In a child process: set threads, run one implementation, print its JSON."""
     import torch
 
+    if args.checkout:  # time that checkout's trl_sac (on PYTHONPATH) and recipes
+        global REPO
+        REPO = args.checkout
+
     torch.set_num_threads(args.threads)
     result = RUNNERS[args.only](args)
     result["peak_rss_mb"] = peak_rss_mb()
     print("RESULT " + json.dumps(result))
 
 
-def run_child(implementation: str, argv: list[str]) -> dict[str, float] | str:
-    command = [sys.executable, __file__, *argv, "--only", implementation]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+def child_settings(args: argparse.Namespace) -> list[str]:
+    """The settings a child needs."""
+    settings = [
+        *("--env", args.env, "--loss", args.loss, "--target-update", args.target_update),
+        *("--device", args.device, "--threads", str(args.threads)),
+        *("--warmup", str(args.warmup), "--steps", str(args.steps), "--seed", str(args.seed)),
+    ]
+    if args.override:
+        settings += ["--override", *args.override]
+    return settings
+
+
+def run_child(implementation: str, args: argparse.Namespace) -> dict[str, float] | str:
+    """One implementation in a fresh process; `<name>@before` times --baseline's trl_sac
+    and recipes with this script."""
+    name, _, before = implementation.partition("@")
+    command = [sys.executable, __file__, *child_settings(args), "--only", name]
+    command.append(f"--comparison-frames={args.comparison_frames}")
+    environment, cwd = dict(os.environ), REPO
+    if before:
+        cwd = args.baseline.resolve()
+        environment["PYTHONPATH"] = str(cwd)
+        command.append(f"--checkout={cwd}")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=environment)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
     return (done.stderr.strip().splitlines() or ["no output"])[-1]
 
 
-def median_result(runs: list[dict[str, float] | str]) -> dict[str, float] | str:
-    """Per-figure median over the rounds that succeeded (the failure if none did)."""
-    good = [run for run in runs if isinstance(run, dict)]
+@dataclass(frozen=True)
+class Spread:
+    """A figure over the rounds: median, lowest and highest, and how many rounds gave it."""
+
+    median: float
+    low: float
+    high: float
+    rounds: int
+
+    @classmethod
+    def of(cls, values: list[float]) -> Spread:
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+    def text(self, digits: int) -> str:
+        if self.rounds == 1:
+            return f"{self.median:.{digits}f}"
+        return f"{self.median:.{digits}f} ({self.low:.{digits}f}-{self.high:.{digits}f})"
+
+
+def spreads(rounds: list[dict[str, float] | str]) -> dict[str, Spread] | str:
+    """Each figure's spread over the rounds that succeeded (the last failure if none did)."""
+    good = [result for result in rounds if isinstance(result, dict)]
     if not good:
-        return runs[-1]
-    return {key: statistics.median(run[key] for run in good) for key in good[0]}
+        return rounds[-1]
+    return {key: Spread.of([result[key] for result in good]) for key in good[0]}
 
 
-def table(results: dict[str, dict[str, float] | str]) -> str:
-    columns = [
-        ("env_steps_per_s", "env steps/s", 1),
-        ("updates_per_s", "updates/s", 1),
-        ("collect_ms_per_step", "collect ms", 2),
-        ("env_ms_per_step", "env ms", 2),
-        ("policy_ms_per_step", "policy ms", 2),
-        ("buffer_ms_per_step", "buffer ms", 2),
-        ("torchrl_collector_ms_per_step", "Collector ms", 2),
-        ("sample_ms_per_update", "sample ms/upd", 2),
-        ("update_ms_per_update", "update ms/upd", 2),
-        ("startup_s", "startup s", 2),
-        ("peak_rss_mb", "peak RSS MB", 0),
-    ]
+def median_result(rounds: list[dict[str, float] | str]) -> dict[str, float] | str:
+    """Per-figure median over the rounds that succeeded (the failure if none did)."""
+    found = spreads(rounds)
+    return found if isinstance(found, str) else {key: s.median for key, s in found.items()}
+
+
+COLUMNS = [
+    ("env_steps_per_s", "env steps/s", 1),
+    ("updates_per_s", "updates/s", 1),
+    ("collect_ms_per_step", "collect ms", 2),
+    ("env_ms_per_step", "env ms", 2),
+    ("policy_ms_per_step", "policy ms", 2),
+    ("buffer_ms_per_step", "buffer ms", 2),
+    ("torchrl_collector_ms_per_step", "Collector ms", 2),
+    ("sample_ms_per_update", "sample ms/upd", 2),
+    ("update_ms_per_update", "update ms/upd", 2),
+    ("startup_s", "startup s", 2),
+    ("wall_s", "wall s", 1),
+    ("peak_rss_mb", "peak RSS MB", 0),
+]
+
+
+def table(results: dict[str, dict[str, Spread] | dict[str, float] | str]) -> str:
+    """A markdown table: one row per implementation, each figure as median (min-max)."""
     shown = [
         column
-        for column in columns
+        for column in COLUMNS
         if any(isinstance(result, dict) and column[0] in result for result in results.values())
     ]
-    lines = [f"{'':16}" + "".join(f"{title:>14}" for _, title, _ in shown)]
+    rows = []
     for name, result in results.items():
         if isinstance(result, str):
-            lines.append(f"{name:16}failed: {result}")
+            rows.append([name, f"failed: {result}"] + [""] * (len(shown) - 1))
             continue
-        cells = "".join(
-            f"{result[key]:14.{digits}f}" if key in result else f"{'-':>14}"
-            for key, _, digits in shown
-        )
-        lines.append(f"{name:16}{cells}")
-    return "\n".join(lines)
+        cells = []
+        for key, _, digits in shown:
+            value = result.get(key)
+            if value is None:
+                cells.append("-")
+            elif isinstance(value, Spread):
+                cells.append(value.text(digits))
+            else:
+                cells.append(f"{value:.{digits}f}")
+        rows.append([name, *cells])
+    return markdown_table(["", *(title for _, title, _ in shown)], rows)
+
+
+# (label, numerator, denominator, figure): each a ratio within one round. For times
+# (startup, wall) the numerator is the other side, so that above 1 means trl-sac is faster.
+RATIOS = [
+    ("loop / SB3 loop, env steps/s", "trl-sac", "sb3", "env_steps_per_s"),
+    ("update alone / plain PyTorch, updates/s", "trl-sac-update", "plain", "updates_per_s"),
+    ("loop / its update alone, updates/s", "trl-sac", "trl-sac-update", "updates_per_s"),
+    ("recipe / its update alone, updates/s", "trl-sac-recipe", "trl-sac-update", "updates_per_s"),
+    ("recipe / SB3 script, env steps/s", "trl-sac-recipe", "sb3-recipe", "env_steps_per_s"),
+    ("startup, SB3 / trl-sac (time)", "sb3-recipe", "trl-sac-recipe", "startup_s"),
+    ("comparison, jobs=1 / default (time)", "compare-jobs1", "compare", "wall_s"),
+    ("comparison, SB3 serial / default (time)", "sb3-serial", "compare", "wall_s"),
+]
+# Each implementation's own figure, for before/after (--baseline); True: higher is better.
+HEADLINE = {
+    "trl-sac": ("env_steps_per_s", True),
+    "trl-sac-update": ("updates_per_s", True),
+    "trl-sac-collect": ("collect_ms_per_step", False),
+    "trl-sac-recipe": ("env_steps_per_s", True),
+    "compare": ("wall_s", False),
+}
 
 
 def ratios(results: dict[str, dict[str, float] | str]) -> dict[str, float]:
-    """trl-sac's end-to-end rates over SB3's, and its update rate over the plain one's."""
-    pairs = [
-        ("trl-sac", "sb3", "env_steps_per_s"),
-        ("trl-sac", "sb3", "updates_per_s"),
-        ("trl-sac-update", "plain", "updates_per_s"),
-        # The loop against the update alone: what collecting and bookkeeping cost.
-        ("trl-sac", "trl-sac-update", "updates_per_s"),
-        ("trl-sac-recipe", "trl-sac-update", "updates_per_s"),
-        # A user's run against SB3's, both timed as commands.
-        ("trl-sac-recipe", "sb3-recipe", "env_steps_per_s"),
-        ("trl-sac-recipe", "sb3-recipe", "startup_s"),
-    ]
+    """The ratios one round's results allow: RATIOS, and after/before for --baseline."""
+    pairs = list(RATIOS)
+    for name, (key, higher_is_better) in HEADLINE.items():
+        before = f"{name}@before"
+        pair = (name, before) if higher_is_better else (before, name)
+        pairs.append((f"{name}: after / before ({key})", *pair, key))
     found = {}
-    for mine, other, key in pairs:
+    for label, mine, other, key in pairs:
         ours, theirs = results.get(mine), results.get(other)
         if isinstance(ours, dict) and isinstance(theirs, dict) and key in ours and key in theirs:
-            found[f"{mine}/{other} {key}"] = ours[key] / theirs[key]
+            found[label] = ours[key] / theirs[key]
     return found
+
+
+def round_ratios(runs: dict[str, list[dict[str, float] | str]]) -> dict[str, Spread]:
+    """Each ratio within each round (the rounds interleave, so a slow spell of the machine
+    falls on both sides of it), then its spread over the rounds."""
+    count = max(len(rounds) for rounds in runs.values())
+    per_round: dict[str, list[float]] = {}
+    for index in range(count):
+        results = {name: rounds[index] for name, rounds in runs.items() if index < len(rounds)}
+        for label, value in ratios(results).items():
+            per_round.setdefault(label, []).append(value)
+    return {label: Spread.of(values) for label, values in per_round.items()}
+
+
+def ratio_table(found: dict[str, Spread]) -> str:
+    rows = [[label, spread.text(2) + "x", str(spread.rounds)] for label, spread in found.items()]
+    return markdown_table(["ratio", "median (min-max)", "rounds"], rows)
+
+
+def report_section(record: dict[str, Any], title: str) -> str:
+    """The markdown section --publish writes: what ran, where, and every figure's spread."""
+    results = {name: spreads(rounds) for name, rounds in record["rounds"].items()}
+    found = round_ratios(record["rounds"])
+    return "\n".join(
+        [
+            f"### {title}",
+            "",
+            f"{record['date']}, {record['machine']}, torch {record['torch']}, commit "
+            f"{record['commit']}; {record['repeats']} interleaved round(s), each figure the "
+            "median (lowest-highest) over them, each ratio taken within a round.",
+            "",
+            "```bash",
+            record["command"],
+            "```",
+            "",
+            table(results),
+            "",
+            ratio_table(found),
+        ]
+    )
 
 
 def main() -> None:
@@ -554,52 +747,77 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1000, help="random steps before learning")
     parser.add_argument("--steps", type=int, default=2000, help="learning steps timed")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=1, help="interleaved rounds (median)")
-    parser.add_argument("--impl", nargs="+", default=list(IMPLEMENTATIONS), choices=IMPLEMENTATIONS)
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
+    parser.add_argument(
+        "--impl", nargs="+", default=list(IMPLEMENTATIONS[:7]), choices=IMPLEMENTATIONS
+    )
+    parser.add_argument(
+        "--comparison-frames", type=int, default=5000, help="frames per run of a comparison"
+    )
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout: its trl-sac runs in the same rounds"
+    )
+    parser.add_argument(
+        "--baseline-impl",
+        nargs="+",
+        default=["trl-sac", "trl-sac-recipe"],
+        choices=list(HEADLINE),
+        help="what runs from --baseline too",
+    )
     parser.add_argument(
         "--override", nargs="*", default=[], help="Hydra overrides for trl-sac (compile=true ...)"
     )
-    parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    parser.add_argument("--out", type=Path, help="write the figures and rounds as JSON here")
+    parser.add_argument(
+        "--publish", nargs=2, metavar=("DOC", "NAME"), help="write the section speed:NAME in DOC"
+    )
+    parser.add_argument("--title", help="the published section's title")
     parser.add_argument("--only", choices=list(RUNNERS), help=argparse.SUPPRESS)
+    parser.add_argument("--checkout", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--frames", type=int, help=argparse.SUPPRESS)  # for sb3-frames
     args = parser.parse_args()
     if args.only:
         run_one(args)
         return
 
-    argv = list(sys.argv[1:])
+    implementations = list(args.impl)
+    if args.baseline:
+        implementations += [f"{name}@before" for name in args.baseline_impl]
     # Rounds interleave the implementations (A B C, A B C, ...) so that a slow spell of
-    # a shared machine falls on all of them; each figure is the median over rounds.
-    runs: dict[str, list[dict[str, float] | str]] = {name: [] for name in args.impl}
+    # a shared machine falls on all of them.
+    runs: dict[str, list[dict[str, float] | str]] = {name: [] for name in implementations}
     for round_index in range(args.repeats):
-        for implementation in args.impl:
-            result = run_child(implementation, argv)
+        for implementation in implementations:
+            result = run_child(implementation, args)
             runs[implementation].append(result)
             print(f"round {round_index + 1} {implementation}: {result}", file=sys.stderr)
-    results = {name: median_result(found) for name, found in runs.items()}
-    found = ratios(results)
-    print(
-        f"{args.env}, loss={args.loss}, target_update={args.target_update}, device={args.device}, "
-        f"threads={args.threads}, {args.warmup} random + {args.steps} learning steps, "
-        f"median of {args.repeats} interleaved round(s)"
-        + (f", overrides: {' '.join(args.override)}" if args.override else "")
+    record = {
+        "command": "python benchmarks/throughput.py " + shlex.join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine_description(),
+        "torch": versions().get("torch", "?"),
+        "commit": current_commit(),
+        "python": platform.python_version(),
+        "repeats": args.repeats,
+        "settings": {
+            k: v for k, v in vars(args).items() if k not in ("out", "only", "publish", "title")
+        },
+        "rounds": runs,
+        "results": {name: median_result(rounds) for name, rounds in runs.items()},
+        "ratios": {label: asdict(spread) for label, spread in round_ratios(runs).items()},
+    }
+    title = args.title or (
+        f"{args.env}, loss={args.loss}, target_update={args.target_update}, "
+        f"device={args.device}, {args.threads} threads"
     )
-    print(table(results))
-    for name, value in found.items():
-        print(f"{name}: {value:.2f}x")
+    section = report_section(record, title)
+    print(section)
     if args.out:
-        record = {
-            "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
-            "date": time.strftime("%Y-%m-%d"),
-            "machine": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-            "settings": {k: v for k, v in vars(args).items() if k not in ("out", "only")},
-            "results": results,
-            "rounds": runs,
-            "ratios": found,
-        }
         args.out.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomically(args.out, json.dumps(record, indent=2, default=str))
+    if args.publish:
+        document, name = args.publish
+        publish_section(Path(document), f"speed:{name}", section)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 python recipes/compare.py [collector.total_frames=100000] [seed=0,1,2,3,4] [env=walker2d]
 python recipes/compare.py loss=twinq target_update=soft,hard   # sweep any key instead
-python recipes/compare.py jobs=2 progress=false                # runs in parallel
+python recipes/compare.py jobs=1                               # one run at a time
 """
 
 from omegaconf import DictConfig

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 
 import pytest
 
@@ -11,12 +11,12 @@ from conftest import REPO
 
 @pytest.fixture(scope="module")
 def throughput():
-    spec = importlib.util.spec_from_file_location(
-        "throughput", REPO / "benchmarks" / "throughput.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import throughput
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    return throughput
 
 
 def test_medians_ignore_failed_rounds(throughput):
@@ -38,18 +38,65 @@ def test_ratios_compare_like_with_like(throughput):
         "plain": {"updates_per_s": 100.0},
         "trl-sac-recipe": {"env_steps_per_s": 65.0, "updates_per_s": 65.0, "startup_s": 3.0},
         "sb3-recipe": {"env_steps_per_s": 50.0, "updates_per_s": 50.0, "startup_s": 2.0},
+        "compare": {"wall_s": 100.0},
+        "compare-jobs1": {"wall_s": 170.0},
+        "sb3-serial": {"wall_s": 150.0},
+        "trl-sac@before": {"env_steps_per_s": 75.0},
+        "compare@before": {"wall_s": 200.0},
     }
     assert throughput.ratios(results) == {
-        "trl-sac/sb3 env_steps_per_s": 1.5,
-        "trl-sac/sb3 updates_per_s": 1.5,
-        "trl-sac-update/plain updates_per_s": 1.3,
+        "loop / SB3 loop, env steps/s": 1.5,
+        "update alone / plain PyTorch, updates/s": 1.3,
         # The loop in-process and as a user's command, against the update alone.
-        "trl-sac/trl-sac-update updates_per_s": 90.0 / 130.0,
-        "trl-sac-recipe/trl-sac-update updates_per_s": 0.5,
-        # Both timed as commands by wall clock.
-        "trl-sac-recipe/sb3-recipe env_steps_per_s": 1.3,
-        "trl-sac-recipe/sb3-recipe startup_s": 1.5,
+        "loop / its update alone, updates/s": 90.0 / 130.0,
+        "recipe / its update alone, updates/s": 0.5,
+        # Timed as commands by wall clock; times are turned so that above 1 is faster.
+        "recipe / SB3 script, env steps/s": 1.3,
+        "startup, SB3 / trl-sac (time)": 2.0 / 3.0,
+        "comparison, jobs=1 / default (time)": 1.7,
+        "comparison, SB3 serial / default (time)": 1.5,
+        # Against another checkout: a higher rate or a shorter time is above 1.
+        "trl-sac: after / before (env_steps_per_s)": 1.2,
+        "compare: after / before (wall_s)": 2.0,
     }
     # A failed reference leaves its ratio out instead of breaking the report.
-    assert "trl-sac/sb3 env_steps_per_s" not in throughput.ratios({**results, "sb3": "failed"})
-    assert "failed" in throughput.table({**results, "sb3": "failed: no module"})
+    assert "loop / SB3 loop, env steps/s" not in throughput.ratios({**results, "sb3": "failed"})
+    assert "failed: no module" in throughput.table({**results, "sb3": "no module"})
+
+
+def test_ratios_are_taken_within_rounds_and_reported_with_their_spread(throughput):
+    # Round 2 ran on a slow spell for both sides: its ratio is like the others.
+    runs = {
+        "trl-sac": [{"updates_per_s": 90.0}, {"updates_per_s": 45.0}, {"updates_per_s": 95.0}],
+        "trl-sac-update": [
+            {"updates_per_s": 100.0},
+            {"updates_per_s": 50.0},
+            "killed",
+        ],
+    }
+    found = throughput.round_ratios(runs)
+    spread = found["loop / its update alone, updates/s"]
+    assert (spread.median, spread.low, spread.high, spread.rounds) == (0.9, 0.9, 0.9, 2)
+    figures = throughput.spreads(runs["trl-sac"])["updates_per_s"]
+    assert figures.text(1) == "90.0 (45.0-95.0)" and figures.rounds == 3
+    assert "0.90 (0.90-0.90)x | 2 |" in throughput.ratio_table(found)
+
+
+def test_a_published_section_names_its_command_and_rounds(throughput, tmp_path):
+    record = {
+        "command": "python benchmarks/throughput.py --repeats 2",
+        "date": "2026-12-07",
+        "machine": "2-core AMD EPYC, 24 GiB, no GPU",
+        "torch": "2.13.0+cpu",
+        "commit": "abc1234",
+        "repeats": 2,
+        "rounds": {
+            "trl-sac": [{"env_steps_per_s": 80.0, "updates_per_s": 80.0}] * 2,
+            "sb3": [{"env_steps_per_s": 64.0, "updates_per_s": 64.0}, "boom"],
+        },
+    }
+    section = throughput.report_section(record, "Hopper-v5, twinq, soft")
+    assert section.startswith("### Hopper-v5, twinq, soft\n")
+    assert "python benchmarks/throughput.py --repeats 2" in section
+    assert "commit abc1234; 2 interleaved round(s)" in section
+    assert "| loop / SB3 loop, env steps/s | 1.25x | 1 |" in section

@@ -113,7 +113,9 @@ class OptimSchema:
     lr: float = setting(3e-4, "Adam learning rate", **POSITIVE)
     batch_size: int = setting(256, "transitions per gradient step", **AT_LEAST_ONE)
     utd_ratio: float = setting(doc="gradient steps per env step", **POSITIVE)
-    fused_loss: bool = setting(True, "the fused update (false: SACLoss.forward)")
+    fused_loss: bool = setting(
+        True, "the fused update (false: SACLoss.forward, TorchRL's target-update step)"
+    )
 
 
 @dataclass
