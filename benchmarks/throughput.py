@@ -263,7 +263,7 @@ def run_trl_sac_collect(args: argparse.Namespace) -> dict[str, float]:
             if direct:  # the pieces of a direct step, each timed where the step calls it
                 collector.act = timed("policy", collector.act)
                 collector.gym_env = types.SimpleNamespace(step=timed("env", collector.gym_env.step))
-                collector.buffer = types.SimpleNamespace(add=timed("buffer", buffer.add))
+                collector.write = timed("buffer", collector.write)
             batches = iter(collector)
             for _ in range(args.warmup + LEARNING_WARMUP):
                 next(batches)
