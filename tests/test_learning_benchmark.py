@@ -447,6 +447,9 @@ def test_a_stop_signal_stops_the_runs_with_a_snapshot_and_keeps_the_record(
         "--losses", "twinq",
         "--seeds", "0",
         "--name", "stopped",
+        # One run at a time: a run in a joblib worker process is stopped without its
+        # stop snapshot (docs/sweeps.md), and resumes from its last periodic one.
+        "--jobs", "1",
         "--override", *TINY, "collector.total_frames=1000000", "snapshot.every_frames=200",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
