@@ -116,12 +116,25 @@ def test_compare_runs_one_run_per_core_by_default(
     monkeypatch, cores: int, jobs: str | None, at_once: int, threads: int, bar: bool
 ) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     cfg = compose_compare(*([f"jobs={jobs}"] if jobs else []))
     assert cfg.jobs == (int(jobs) if jobs else "auto")
     assert cfg.hydra.launcher.n_jobs == at_once
     assert threads_per_run(cfg.jobs) == threads
     assert cfg.progress is bar
     assert compose_compare("jobs=2", "progress=true").progress is True  # a bar when asked
+
+
+@pytest.mark.parametrize(
+    ("omp", "jobs", "threads"), [("1", "1", 1), ("3", "1", 3), ("8", "2", 8), ("", "1", 16)]
+)
+def test_omp_num_threads_caps_each_runs_threads(
+    monkeypatch, omp: str, jobs: str, threads: int
+) -> None:
+    # A run started beside other work with OMP_NUM_THREADS=1 keeps to one thread, even alone.
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    assert threads_per_run(int(jobs)) == threads
 
 
 @pytest.mark.parametrize("jobs", ["0", "two", "true", "1.5"])

@@ -1,8 +1,8 @@
 """How many runs of a local sweep train at once, and how many torch threads each gets.
 
 On a small CPU a run gains little from a second thread (an update at Hopper sizes: 9.6 ms
-on one thread, 8.7 on two), while two one-thread runs side by side do about 1.8x the work
-of one two-thread run: a comparison finishes sooner with one run per core.
+on one thread, 8.7 on two), so a comparison finishes sooner with one run per core
+(docs/sweeps.md has the measurement).
 """
 
 from __future__ import annotations
@@ -28,9 +28,18 @@ def runs_at_once(jobs: int | str) -> int:
     return jobs if isinstance(jobs, int) and not isinstance(jobs, bool) and jobs >= 1 else 1
 
 
+def thread_cap() -> int | None:
+    """The thread count the environment asks for (OMP_NUM_THREADS), if it names one."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) >= 1 else None
+
+
 def threads_per_run(jobs: int | str) -> int:
-    """torch threads for each of `jobs` runs at once: the cores divided among them, at least one."""
-    return max(1, usable_cores() // runs_at_once(jobs))
+    """torch threads for each of `jobs` runs at once: the cores divided among them, at least
+    one, and no more than OMP_NUM_THREADS where it is set (a run beside other work)."""
+    threads = max(1, usable_cores() // runs_at_once(jobs))
+    cap = thread_cap()
+    return min(threads, cap) if cap else threads
 
 
 def one_at_a_time(jobs: int | str) -> bool:
