@@ -40,6 +40,12 @@ A comparison as users run one (`compare`, `compare-jobs1`): `recipes/compare.py`
 included, with its default (one run per CPU core) and with `jobs=1`; `sb3-serial` trains
 SB3 four times for as many frames, one run after another, without evaluations.
 
+Running side by side (`trl-sac-x2`, `trl-sac-update-x2`): two one-thread processes of the
+loop (or of the update alone) started at once, as a default comparison runs them on 2
+cores; their rates summed against one process at `--threads` say how much sooner runs in
+parallel can finish at best, and `trl-sac-update-1t` (one process at one thread) how much
+each slows the other.
+
 `--baseline DIR` also times `--baseline-impl` (the loop and the recipe) on another
 checkout's trl_sac and recipes, with this script, in the same rounds, for after/before
 ratios.
@@ -91,6 +97,9 @@ IMPLEMENTATIONS = (
     "compare",
     "compare-jobs1",
     "sb3-serial",
+    "trl-sac-x2",
+    "trl-sac-update-x2",
+    "trl-sac-update-1t",
 )
 # A comparison as users run one (recipes/compare.py): 2 variants x 2 seeds on one task.
 COMPARISON_SEEDS = (0, 1)
@@ -527,6 +536,44 @@ def run_sb3_serial(args: argparse.Namespace) -> dict[str, float]:
     return {"wall_s": seconds}
 
 
+def run_children(names: list[str], args: argparse.Namespace, threads: int) -> list[dict]:
+    """Children started at once, each with `threads` torch threads, and their results."""
+    settings = child_settings(argparse.Namespace(**{**vars(args), "threads": threads}))
+    children = [
+        subprocess.Popen(
+            [sys.executable, __file__, *settings, "--only", name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for name in names
+    ]
+    results = []
+    for child in children:
+        out, err = child.communicate()
+        found = [line for line in out.splitlines() if line.startswith("RESULT ")]
+        if not found:
+            raise RuntimeError((err.strip().splitlines() or ["no output"])[-1])
+        results.append(json.loads(found[-1][len("RESULT ") :]))
+    return results
+
+
+def side_by_side(name: str, args: argparse.Namespace) -> dict[str, float]:
+    """Two one-thread processes of `name` at once, as a comparison runs them on 2 cores:
+    their rates summed (the work both do), and one process's rate beside the other."""
+    pair = run_children([name, name], args, threads=1)
+    keys = [key for key in ("env_steps_per_s", "updates_per_s") if key in pair[0]]
+    found = {key: sum(result[key] for result in pair) for key in keys}
+    found["updates_per_s_each"] = statistics.mean(result["updates_per_s"] for result in pair)
+    return found
+
+
+def one_thread(name: str, args: argparse.Namespace) -> dict[str, float]:
+    (result,) = run_children([name], args, threads=1)
+    return {**result, "updates_per_s_each": result["updates_per_s"]}
+
+
 RUNNERS = {
     "trl-sac": run_trl_sac,
     "trl-sac-update": run_trl_sac_update,
@@ -539,6 +586,9 @@ RUNNERS = {
     "compare": lambda args: run_comparison(args, "auto"),
     "compare-jobs1": lambda args: run_comparison(args, "1"),
     "sb3-serial": run_sb3_serial,
+    "trl-sac-x2": lambda args: side_by_side("trl-sac", args),
+    "trl-sac-update-x2": lambda args: side_by_side("trl-sac-update", args),
+    "trl-sac-update-1t": lambda args: one_thread("trl-sac-update", args),
 }
 
 
@@ -622,6 +672,7 @@ def median_result(rounds: list[dict[str, float] | str]) -> dict[str, float] | st
 COLUMNS = [
     ("env_steps_per_s", "env steps/s", 1),
     ("updates_per_s", "updates/s", 1),
+    ("updates_per_s_each", "updates/s per process", 1),
     ("collect_ms_per_step", "collect ms", 2),
     ("env_ms_per_step", "env ms", 2),
     ("policy_ms_per_step", "policy ms", 2),
@@ -671,6 +722,24 @@ RATIOS = [
     ("startup, SB3 / trl-sac (time)", "sb3-recipe", "trl-sac-recipe", "startup_s"),
     ("comparison, jobs=1 / default (time)", "compare-jobs1", "compare", "wall_s"),
     ("comparison, SB3 serial / default (time)", "sb3-serial", "compare", "wall_s"),
+    (
+        "two one-thread loops at once / one loop, env steps/s",
+        "trl-sac-x2",
+        "trl-sac",
+        "env_steps_per_s",
+    ),
+    (
+        "two one-thread updates at once / one update, updates/s",
+        "trl-sac-update-x2",
+        "trl-sac-update",
+        "updates_per_s",
+    ),
+    (
+        "a one-thread update beside another / alone, updates/s",
+        "trl-sac-update-x2",
+        "trl-sac-update-1t",
+        "updates_per_s_each",
+    ),
 ]
 # Each implementation's own figure, for before/after (--baseline); True: higher is better.
 HEADLINE = {
