@@ -100,3 +100,14 @@ def test_a_published_section_names_its_command_and_rounds(throughput, tmp_path):
     assert "python benchmarks/throughput.py --repeats 2" in section
     assert "commit abc1234; 2 interleaved round(s)" in section
     assert "| loop / SB3 loop, env steps/s | 1.25x | 1 |" in section
+
+
+def test_the_machine_is_named_by_cpu_family_and_model(throughput):
+    # Two hosts of one VM type both say "AMD EPYC"; only family and model tell them apart.
+    provenance = sys.modules["provenance"]
+    zen5 = "processor\t: 0\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\n"
+    zen3 = "processor\t: 0\ncpu family\t: 25\nmodel\t\t: 1\nmodel name\t: AMD EPYC\n"
+    assert provenance.cpu_name(zen5) == "AMD EPYC (family 26, model 2)"
+    assert provenance.cpu_name(zen3 + "\n" + zen5) == "AMD EPYC (family 25, model 1)"
+    assert provenance.cpu_name("model name\t: Apple M2\n") == "Apple M2"
+    assert provenance.cpu_name("") is None
