@@ -91,10 +91,15 @@ def versions() -> dict[str, str]:
 
 
 def current_commit() -> str:
-    """The checkout's short commit, with "+changes" when tracked files differ from it."""
+    """The checkout's short commit, with "+changes" when tracked files that run differ from
+    it. Markdown and exported results do not count: a benchmark's --publish writes them, and
+    the next command in a measurement would otherwise read as run on changed code."""
     try:
         commit = _git("rev-parse", "--short", "HEAD")
-        changed = _git("status", "--porcelain", "--untracked-files=no")
+        changed = _git(
+            *("status", "--porcelain", "--untracked-files=no", "--", "."),
+            *(":(exclude)*.md", ":(exclude)benchmarks/results"),
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"{commit}+changes" if changed else commit

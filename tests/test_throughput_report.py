@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -111,3 +112,25 @@ def test_the_machine_is_named_by_cpu_family_and_model(throughput):
     assert provenance.cpu_name(zen3 + "\n" + zen5) == "AMD EPYC (family 25, model 1)"
     assert provenance.cpu_name("model name\t: Apple M2\n") == "Apple M2"
     assert provenance.cpu_name("") is None
+
+
+def test_the_commit_reads_changed_only_where_code_changed(throughput, tmp_path, monkeypatch):
+    # A measurement's --publish rewrites docs and results; the next command still ran on
+    # the commit's code.
+    provenance = sys.modules["provenance"]
+    monkeypatch.setattr(provenance, "REPO", tmp_path)
+    (tmp_path / "benchmarks/results").mkdir(parents=True)
+    files = {"loop.py": "a = 1\n", "results.md": "# r\n", "benchmarks/results/r.json": "{}\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "c"], check=True)
+    clean = provenance.current_commit()
+    assert "+" not in clean
+    (tmp_path / "results.md").write_text("# r\nnew section\n")
+    (tmp_path / "benchmarks/results/r.json").write_text("{1}\n")
+    assert provenance.current_commit() == clean
+    (tmp_path / "loop.py").write_text("a = 2\n")
+    assert provenance.current_commit() == f"{clean}+changes"
