@@ -149,16 +149,32 @@ def test_a_requeued_job_resumes_and_ends_like_the_unbroken_run(slurm, tmp_path):
     assert report.startswith("# trl-sac report\n\n1 runs,")
 
 
+# Training this long spans three jobs or more on any machine: a job trains for at most
+# 70 s (its 2-minute limit less the 50 s signal delay, startup included) before its USR2.
+TRAINING_SECONDS = 150
+
+
+def frames_in(seconds: float, tmp_path: Path, *overrides: str) -> int:
+    """Env frames this machine trains in `seconds` with these settings, from a short run."""
+    probe = unbroken_run(tmp_path / "probe", *overrides, "collector.total_frames=1500")
+    with (probe / "metrics" / "time.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    first, last = rows[0], rows[-1]
+    rate = (int(last["frames"]) - int(first["frames"])) / (
+        float(last["time/elapsed_s"]) - float(first["time/elapsed_s"])
+    )
+    return max(6000, int(round(rate * seconds, -2)))
+
+
 def test_a_run_longer_than_its_time_limit_finishes_across_jobs(slurm, tmp_path):
     """Time limits: each job snapshots at SLURM's USR2 ahead of its 2-minute limit and is
-    requeued by submitit; the run ends bit for bit like the unbroken one."""
-    # About two and a half minutes of training on one core: three jobs or more.
-    longer = [
-        "collector.total_frames=12000",
-        "network.hidden_sizes=[256,256]",
-        "optim.batch_size=128",
-        "snapshot.every_frames=100000",
-    ]
+    requeued by submitit, a requeued job as well; the run ends bit for bit like the
+    unbroken one."""
+    sizes = ["network.hidden_sizes=[256,256]", "optim.batch_size=128"]
+    # As many frames as this machine trains in TRAINING_SECONDS: a fixed count spanned
+    # three jobs on one host and two on a faster one.
+    frames = frames_in(TRAINING_SECONDS, tmp_path, *sizes)
+    longer = [f"collector.total_frames={frames}", *sizes, "snapshot.every_frames=100000"]
     limits = [
         "hydra.launcher.timeout_min=2",
         "hydra.launcher.signal_delay_s=50",
@@ -170,11 +186,12 @@ def test_a_run_longer_than_its_time_limit_finishes_across_jobs(slurm, tmp_path):
         env=slurm,
         capture_output=True,
         text=True,
-        timeout=1500,
+        timeout=2400,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = the_run(tmp_path / "runs" / "limited")
-    assert (run_dir / "compare.log").read_text().count("resuming") >= 2  # three jobs or more
+    resumes = (run_dir / "compare.log").read_text().count("resuming")
+    assert resumes >= 2, f"{frames} frames took {resumes + 1} job(s)"
     assert_same_run(run_dir, unbroken_run(tmp_path, *longer))
 
 
