@@ -49,8 +49,8 @@ def machine_description() -> str:
     """ "2-core AMD EPYC (family 26, model 2), 24 GiB, no GPU" or "16-core ..., NVIDIA H100
     80GB HBM3"."""
     cpuinfo = Path("/proc/cpuinfo")
-    cpu = cpuinfo.exists() and cpu_name(cpuinfo.read_text())
-    cpu = cpu or platform.processor() or platform.machine()
+    named = cpu_name(cpuinfo.read_text()) if cpuinfo.exists() else None
+    cpu = named or platform.processor() or platform.machine()
     memory = ""
     if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
         memory = f", {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB"
@@ -92,13 +92,14 @@ def versions() -> dict[str, str]:
 
 def current_commit() -> str:
     """The checkout's short commit, with "+changes" when tracked files that run differ from
-    it. Markdown and exported results do not count: a benchmark's --publish writes them, and
-    the next command in a measurement would otherwise read as run on changed code."""
+    it. Documents, their figures and exported results do not count: a benchmark's --publish
+    writes them, and the next command of a measurement would otherwise read as run on
+    changed code."""
     try:
         commit = _git("rev-parse", "--short", "HEAD")
         changed = _git(
             *("status", "--porcelain", "--untracked-files=no", "--", "."),
-            *(":(exclude)*.md", ":(exclude)benchmarks/results"),
+            *(":(exclude)*.md", ":(exclude)docs", ":(exclude)benchmarks/results"),
         )
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"

@@ -43,8 +43,9 @@ SB3 four times for as many frames, one run after another, without evaluations.
 Running side by side (`trl-sac-x2`, `trl-sac-update-x2`): two one-thread processes of the
 loop (or of the update alone) started at once, as a default comparison runs them on 2
 cores; their rates summed against one process at `--threads` say how much sooner runs in
-parallel can finish at best, and `trl-sac-update-1t` (one process at one thread) how much
-each slows the other.
+parallel can finish at best (an upper bound: the slower child takes its last steps alone),
+and `trl-sac-update-1t` (one process at one thread) how much each slows the other. Their
+peak RSS is the largest single process's.
 
 `--baseline DIR` also times `--baseline-impl` (the loop and the recipe) on another
 checkout's trl_sac and recipes, with this script, in the same rounds, for after/before
@@ -555,19 +556,26 @@ def run_children(names: list[str], args: argparse.Namespace, threads: int) -> li
         )
         for name in names
     ]
-    results = []
-    for child in children:
-        out, err = child.communicate()
-        found = [line for line in out.splitlines() if line.startswith("RESULT ")]
-        if not found:
-            raise RuntimeError((err.strip().splitlines() or ["no output"])[-1])
-        results.append(json.loads(found[-1][len("RESULT ") :]))
-    return results
+    try:
+        results = []
+        for child in children:
+            out, err = child.communicate()
+            found = [line for line in out.splitlines() if line.startswith("RESULT ")]
+            if not found:
+                raise RuntimeError((err.strip().splitlines() or ["no output"])[-1])
+            results.append(json.loads(found[-1][len("RESULT ") :]))
+        return results
+    finally:  # a failed child must not leave its sibling running into the next timing
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
 
 
 def side_by_side(name: str, args: argparse.Namespace) -> dict[str, float]:
     """Two one-thread processes of `name` at once, as a comparison runs them on 2 cores:
-    their rates summed (the work both do), and one process's rate beside the other."""
+    their rates summed (the work both do), and one process's rate beside the other. The sum
+    leans high: the slower of the two takes its last steps alone."""
     pair = run_children([name, name], args, threads=1)
     keys = [key for key in ("env_steps_per_s", "updates_per_s") if key in pair[0]]
     found = {key: sum(result[key] for result in pair) for key in keys}

@@ -28,8 +28,9 @@ def compare(sweep_dir: Path, *overrides: str):
 @pytest.mark.e2e
 def test_compare_runs_the_grid_and_ends_with_a_report(tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
-    # Two at once, each with its share of the cores as torch threads and, without a bar,
-    # one log line per evaluation.
+    # Two at once, each with its share of the cores as torch threads (capped by the tests'
+    # OMP_NUM_THREADS=1; the division itself is checked without a run below) and, without
+    # a bar, one log line per evaluation.
     done = compare(sweep_dir, "seed=0,1", "jobs=2")
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -126,7 +127,17 @@ def test_compare_runs_one_run_per_core_by_default(
 
 
 @pytest.mark.parametrize(
-    ("omp", "jobs", "threads"), [("1", "1", 1), ("3", "1", 3), ("8", "2", 8), ("", "1", 16)]
+    ("omp", "jobs", "threads"),
+    [
+        ("1", "1", 1),
+        ("3", "1", 3),
+        ("4", "2", 4),
+        ("32", "2", 8),
+        ("", "1", 16),
+        ("0", "1", 16),
+        ("x", "2", 8),
+        ("²", "1", 16),
+    ],
 )
 def test_omp_num_threads_caps_each_runs_threads(
     monkeypatch, omp: str, jobs: str, threads: int

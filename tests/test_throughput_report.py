@@ -120,7 +120,13 @@ def test_the_commit_reads_changed_only_where_code_changed(throughput, tmp_path, 
     provenance = sys.modules["provenance"]
     monkeypatch.setattr(provenance, "REPO", tmp_path)
     (tmp_path / "benchmarks/results").mkdir(parents=True)
-    files = {"loop.py": "a = 1\n", "results.md": "# r\n", "benchmarks/results/r.json": "{}\n"}
+    (tmp_path / "docs/figures").mkdir(parents=True)
+    files = {
+        "loop.py": "a = 1\n",
+        "docs/results.md": "# r\n",
+        "docs/figures/curve.png": "png\n",
+        "benchmarks/results/r.json": "{}\n",
+    }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
@@ -129,7 +135,8 @@ def test_the_commit_reads_changed_only_where_code_changed(throughput, tmp_path, 
     subprocess.run([*git, "commit", "-qm", "c"], check=True)
     clean = provenance.current_commit()
     assert "+" not in clean
-    (tmp_path / "results.md").write_text("# r\nnew section\n")
+    (tmp_path / "docs/results.md").write_text("# r\nnew section\n")
+    (tmp_path / "docs/figures/curve.png").write_text("png2\n")
     (tmp_path / "benchmarks/results/r.json").write_text("{1}\n")
     assert provenance.current_commit() == clean
     (tmp_path / "loop.py").write_text("a = 2\n")

@@ -1,8 +1,9 @@
 """How many runs of a local sweep train at once, and how many torch threads each gets.
 
-On a small CPU a run gains little from a second thread (an update at Hopper sizes: 9.6 ms
-on one thread, 8.7 on two), so a comparison finishes sooner with one run per core
-(docs/sweeps.md has the measurement).
+On a 2-core CPU two one-thread runs side by side do more work than one two-thread run
+(1.27-1.38x measured, depending on how much the host's second thread adds to an update),
+so a comparison finishes sooner with one run per core (docs/speed.md, "Comparisons use
+every core").
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def runs_at_once(jobs: int | str) -> int:
 def thread_cap() -> int | None:
     """The thread count the environment asks for (OMP_NUM_THREADS), if it names one."""
     value = os.environ.get("OMP_NUM_THREADS", "").strip()
-    return int(value) if value.isdigit() and int(value) >= 1 else None
+    return int(value) if value.isdecimal() and int(value) >= 1 else None
 
 
 def threads_per_run(jobs: int | str) -> int:
