@@ -32,6 +32,7 @@ from typing import Any
 
 from provenance import current_commit, machine_description
 
+import trl_sac.tasks  # noqa: F401  (registers HumanoidRllab-v0 with gymnasium)
 from trl_sac.errors import first_line
 from trl_sac.files import write_text_atomically
 

@@ -596,3 +596,16 @@ def test_floors_sit_beside_the_learning_results_of_their_task(
     assert "floor: random · zero action" in section
     twinq = next(line for line in section.splitlines() if "| twinq (v2) |" in line)
     assert twinq.rstrip().endswith("| 15 · 130 |")
+
+
+def test_the_peer_benchmark_knows_trl_sacs_own_tasks() -> None:
+    # In a fresh interpreter, as a user runs it: HumanoidRllab-v0 is registered by trl_sac.
+    probe = (
+        "import sys; sys.path.insert(0, 'benchmarks'); import peer_learning; "
+        "print(peer_learning.Protocol.of_trl_sac('HumanoidRllab-v0').max_episode_steps)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "1000"
