@@ -560,10 +560,10 @@ def run_children(names: list[str], args: argparse.Namespace, threads: int) -> li
         results = []
         for child in children:
             out, err = child.communicate()
-            found = [line for line in out.splitlines() if line.startswith("RESULT ")]
-            if not found:
-                raise RuntimeError((err.strip().splitlines() or ["no output"])[-1])
-            results.append(json.loads(found[-1][len("RESULT ") :]))
+            result = child_result(out, err)
+            if isinstance(result, str):
+                raise RuntimeError(result)
+            results.append(result)
         return results
     finally:  # a failed child must not leave its sibling running into the next timing
         for child in children:
@@ -644,10 +644,15 @@ def run_child(implementation: str, args: argparse.Namespace) -> dict[str, float]
         environment["PYTHONPATH"] = str(cwd)
         command.append(f"--checkout={cwd}")
     done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=environment)
-    for line in done.stdout.splitlines():
+    return child_result(done.stdout, done.stderr)
+
+
+def child_result(stdout: str, stderr: str) -> dict[str, float] | str:
+    """A child's RESULT line as a dict, or its last line of stderr where it printed none."""
+    for line in stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
-    return (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return (stderr.strip().splitlines() or ["no output"])[-1]
 
 
 @dataclass(frozen=True)
