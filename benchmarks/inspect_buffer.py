@@ -5,9 +5,10 @@ python benchmarks/inspect_buffer.py RUN_DIR
 Prints the transitions held, how many ended an episode by termination and by the time
 limit (only terminations may cut the bootstrap), the reward scale the buffer's rewards
 imply (mean stored reward over the env's mean reward per step from train.csv, both over
-the complete episodes), and, for
-Hopper and Walker2d, whether every `terminated` flag agrees with gymnasium's health rule
-applied to the next observation (height and torso angle).
+the complete episodes), and, for the paper's tasks that can fall, whether every
+`terminated` flag agrees with the task's health rule applied to the next observation
+(torso height, and Hopper's and Walker2d's torso angle), and on which side of its healthy
+range each termination lies (a fall, or a jump too high).
 """
 
 from __future__ import annotations
@@ -17,14 +18,23 @@ import math
 import sys
 from pathlib import Path
 
+import torch
 from tensordict import TensorDict
 
 from trl_sac.errors import RunDirError
 from trl_sac.reporting.run_records import read_rows, read_run
 from trl_sac.runs.snapshots import snapshot_paths
 
-# gymnasium's healthy ranges (v5 defaults) on observation[0] (height) and [1] (torso angle).
-HEALTH = {"Hopper-v5": ((0.7, math.inf), (-0.2, 0.2)), "Walker2d-v5": ((0.8, 2.0), (-1.0, 1.0))}
+# Each task's healthy ranges (gymnasium's v5 defaults, trl-sac's rllab humanoid) as
+# (name, observation index, low, high): the torso's height, and Hopper's and Walker2d's angle.
+# Checked inclusive; gymnasium's are strict for some tasks, which differs only on a bound.
+HEALTH = {
+    "Hopper-v5": [("height", 0, 0.7, math.inf), ("angle", 1, -0.2, 0.2)],
+    "Walker2d-v5": [("height", 0, 0.8, 2.0), ("angle", 1, -1.0, 1.0)],
+    "Ant-v5": [("height", 0, 0.2, 1.0)],
+    "Humanoid-v5": [("height", 0, 1.0, 2.0)],
+    "HumanoidRllab-v0": [("height", 2, 0.8, 2.0)],  # its observation starts with x and y
+}
 
 
 def logged_reward_per_step(run_dir: Path, frames: int) -> float:
@@ -75,12 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mean stored reward over complete episodes {complete.mean():.3f}; env reward per "
           f"step in train.csv {per_step:.3f}; implied reward scale {scale:.2f}")  # fmt: skip
     if env_id in HEALTH:
-        (low_z, high_z), (low_angle, high_angle) = HEALTH[env_id]
-        height, angle = held["next", "observation"][:, 0], held["next", "observation"][:, 1]
-        healthy = (height > low_z) & (height < high_z) & (angle > low_angle) & (angle < high_angle)
-        # gymnasium also ends an episode on a state out of [-100, 100]; rare, counted apart.
+        observation = held["next", "observation"]
+        healthy = torch.ones_like(terminated)
+        sides = []
+        for name, index, low, high in HEALTH[env_id]:
+            value = observation[:, index]
+            healthy &= (value >= low) & (value <= high)
+            # Which way the episodes ended: an ant that falls and one that jumps both leave.
+            sides += [f"{name} < {low:g}: {int((terminated & (value < low)).sum())}"]
+            if math.isfinite(high):
+                sides += [f"{name} > {high:g}: {int((terminated & (value > high)).sum())}"]
+        # Hopper and Walker2d also end an episode on a state out of [-100, 100]; rare, and
+        # counted here as a disagreement.
         disagree = int((terminated == healthy).sum())
-        print(f"terminated flags that disagree with the height/angle rule: {disagree}")
+        print(f"terminated flags that disagree with the health rule: {disagree}")
+        print(f"terminations outside the healthy range: {', '.join(sides)}")
     return 0
 
 

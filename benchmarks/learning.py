@@ -50,6 +50,7 @@ from learning_summary import (
     overview_table,
     plot_learning,
     read_floors,
+    read_peer,
     read_peers,
     read_runs,
     rows_table,
@@ -189,8 +190,11 @@ def export_metrics(
         for metrics in (run.path / METRICS_DIR).glob("*.csv"):
             if not metrics.name.startswith("."):  # a killed writer's partial file
                 shutil.copy2(metrics, target / METRICS_DIR / metrics.name)
+    tasks = {run.env_id for run in read_runs([destination])}
     for peer_root in peers:
         for record in peer_root.rglob(PEER_RECORD):
+            if read_peer(record).env_id not in tasks:
+                continue  # a peer run of another task, from a peers directory they share
             target = destination / PEERS_DIR / record.parent.relative_to(peer_root)
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(record, target / PEER_RECORD)
@@ -217,7 +221,7 @@ def summarize(
         sweep_dir = export_metrics(sweep_dir, peer_dirs, export, finished_only=finished_only)
         peer_dirs = [sweep_dir / PEERS_DIR] if (sweep_dir / PEERS_DIR).is_dir() else []
     runs = read_runs([sweep_dir])
-    peer_runs = read_peers(peer_dirs)
+    peer_runs = read_peers(peer_dirs, tasks={run.env_id for run in runs})
     manifest = read_manifest(sweep_dir)
     caption = provenance_caption(runs, manifest)
     build_report([sweep_dir], sweep_dir, progress=False, caption=caption)
@@ -243,7 +247,8 @@ def floors_lines(floors: dict[str, list[Floor]], env_ids: set[str]) -> list[str]
     return [
         "*Floors* are policies that learn nothing, evaluated as trl-sac evaluates a run (the "
         "same env, episode limit and evaluation seeds; mean ± std over episodes): uniformly "
-        "random actions, and every motor held at zero. A result means little below them. "
+        "random actions, and every motor held at zero. A result means little below them: "
+        "a row under one has *(below ...)* beside its share. "
         f"Measured by {listed}.",
         "",
     ]
@@ -336,7 +341,7 @@ def overview(
     one figure, one sentence on the machine and budget, and a link to the details."""
     runs = read_runs(sweep_dirs)
     peer_dirs = [path / PEERS_DIR for path in sweep_dirs if (path / PEERS_DIR).is_dir()]
-    peers = read_peers(peer_dirs)
+    peers = read_peers(peer_dirs, tasks={run.env_id for run in runs})
     manifest = [entry for path in sweep_dirs for entry in read_manifest(path)]
     rows = overview_rows(summary_rows(runs, peers))
     floors = read_floors(floors_dir)
@@ -350,9 +355,10 @@ def overview(
     sections = []
     for document in publish:
         lines = [
-            f"Trained on {machines}, {budget} env frames per run (a short budget; the paper "
-            f"ran 1M-10M){beside}. Each row is the deterministic policy's eval return, mean "
-            "± sample std over seeds, at the largest budget all of the task's runs reached.",
+            f"{budget} env frames per run (a short budget; the paper ran 1M-10M){beside}. "
+            "Each row is the deterministic policy's eval return, mean ± sample std over "
+            f"seeds, at the largest budget all of the task's runs reached. Trained on "
+            f"{machines}.",
             "",
             overview_table(rows, floors),
             "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,15 +97,17 @@ class Row:
         return f"{100 * self.eval_return.mean / self.same_budget:.0f}%"
 
 
-def read_peers(paths: Sequence[Path]) -> list[PeerRun]:
-    """Every peer run under `paths`, each (implementation, task, seed) once."""
+def read_peers(paths: Sequence[Path], tasks: Collection[str] | None = None) -> list[PeerRun]:
+    """Every peer run under `paths`, each (implementation, task, seed) once; with `tasks`,
+    only the runs of those env ids (one peers directory may serve several sweeps)."""
     peers: dict[tuple[str, str, int], PeerRun] = {}
     for path in paths:
         if not path.is_dir():
             raise RunDirError(f"peer directory {path} does not exist")
         for record_path in sorted(path.rglob(PEER_RECORD)):
             peer = read_peer(record_path)
-            peers.setdefault((peer.name, peer.env_id, peer.seed), peer)
+            if tasks is None or peer.env_id in tasks:
+                peers.setdefault((peer.name, peer.env_id, peer.seed), peer)
     return list(peers.values())
 
 
@@ -189,6 +191,21 @@ def summary_rows(runs: Sequence[RunRecord], peers: Sequence[PeerRun]) -> list[Ro
     return rows
 
 
+def share_text(row: Row, floors: dict[str, list[Floor]]) -> str:
+    """The row's share of its same-budget reference, flagged where the row scores below a
+    policy that learns nothing: a share over 100% can still be an ant that only stands."""
+    share = row.share_of_same_budget()
+    if row.eval_return.count == 0:
+        return share
+    beaten_by = [
+        floor for floor in floors.get(row.env_id, []) if row.eval_return.mean < floor.spread.mean
+    ]
+    if not beaten_by:
+        return share
+    highest = max(beaten_by, key=lambda floor: floor.spread.mean)
+    return f"{share} (below {FLOOR_POLICIES[highest.policy]})"
+
+
 def rows_table(rows: Sequence[Row], floors: dict[str, list[Floor]] | None = None) -> str:
     """The rows, each task followed by its floors (policies that learn nothing)."""
     header = ["task", "variant", "seeds", "env frames", "eval return"]
@@ -206,7 +223,7 @@ def rows_table(rows: Sequence[Row], floors: dict[str, list[Floor]] | None = None
                     row.eval_return.mean, row.eval_return.std, row.eval_return.count, row.seeds
                 ),
                 "–" if row.same_budget is None else f"{row.same_budget:g}",
-                row.share_of_same_budget(),
+                share_text(row, floors or {}),
                 duration_text(row.wall_time_s.mean),
                 *row.references,
             ]
@@ -290,7 +307,7 @@ def overview_table(rows: Sequence[Row], floors: dict[str, list[Floor]] | None = 
                 frames_text(row.frames),
                 spread_text(row.eval_return.mean, row.eval_return.std, count, count, digits=0),
                 "–" if row.same_budget is None else f"{row.same_budget:g}",
-                row.share_of_same_budget(),
+                share_text(row, floors),
             ]
         )
         if floors:

@@ -17,9 +17,16 @@ import pytest
 from trl_sac import train
 from trl_sac.errors import ConfigError
 from trl_sac.evaluation import rendering
-from trl_sac.evaluation.evaluate import EvaluateOptions, evaluate_run, main, parse_options
+from trl_sac.evaluation.evaluate import (
+    EvaluateOptions,
+    evaluate_run,
+    main,
+    parse_options,
+    summary_text,
+)
 from trl_sac.evaluation.rendering import RenderingUnavailable, choose_gl_backend
 from trl_sac.mujoco_gl import backend_problem
+from trl_sac.rollout.reward_terms import reward_terms
 
 from conftest import REPO, TINY, compose_config, run_recipe
 
@@ -83,6 +90,50 @@ def test_evaluate_runs_the_requested_number_of_complete_episodes(
     assert len(evaluation.result.returns) == len(evaluation.result.lengths) == 4
     assert all(0 < length <= 50 for length in evaluation.result.lengths)  # max_episode_steps
     assert evaluation.seed == 11
+
+
+def test_evaluate_splits_each_return_into_the_tasks_reward_terms(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    run_dir = copy_run(trained_run, tmp_path)
+    evaluation = evaluate_run(run_dir, EvaluateOptions(episodes=3, seed=5), progress=False)
+    result = evaluation.result
+    assert list(result.terms) == ["reward_forward", "reward_ctrl", "reward_survive"]
+    for index, episode_return in enumerate(result.returns):
+        parts = [sums[index] for sums in result.terms.values()]
+        assert sum(parts) == pytest.approx(episode_return, rel=1e-5, abs=1e-4)
+        # Hopper pays 1 per healthy step, nothing on the step that ends it by a fall.
+        fell = result.terminated[index]
+        assert result.terms["reward_survive"][index] == result.lengths[index] - fell
+        assert fell or result.lengths[index] == 50  # otherwise the time limit ended it
+    record = json.loads(evaluation.record.read_text())
+    assert record["terms"] == result.terms and record["terminated"] == result.terminated
+    text = summary_text(evaluation)
+    assert "per episode, mean: reward_forward " in text
+    assert f"{sum(result.terminated)} of 3 episodes ended by the task's termination rule" in text
+
+
+def test_the_paper_tasks_report_their_reward_terms() -> None:
+    assert reward_terms("Ant-v5") == (
+        "reward_forward",
+        "reward_ctrl",
+        "reward_contact",
+        "reward_survive",
+    )
+    assert reward_terms("Humanoid-v5") == (
+        "reward_survive",
+        "reward_forward",
+        "reward_ctrl",
+        "reward_contact",
+    )
+    # rllab's humanoid: what it pays, then what it charges (subtracted from the reward).
+    assert reward_terms("HumanoidRllab-v0") == (
+        "reward_forward",
+        "reward_alive",
+        "cost_ctrl",
+        "cost_impact",
+        "cost_vel_deviation",
+    )
 
 
 def test_a_run_trained_without_evaluations_still_gets_episodes(

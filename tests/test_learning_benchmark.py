@@ -30,9 +30,11 @@ def learning(monkeypatch, tmp_path):
     return learning
 
 
-def make_peer(root: Path, seed: int, returns: dict[int, float], wall_time_s: float) -> Path:
+def make_peer(
+    root: Path, seed: int, returns: dict[int, float], wall_time_s: float, env: str = "Hopper-v5"
+) -> Path:
     """A run as benchmarks/peer_learning.py leaves it."""
-    run_dir = root / "sb3" / "Hopper-v5" / f"seed={seed}"
+    run_dir = root / "sb3" / env / f"seed={seed}"
     run_dir.mkdir(parents=True)
     with (run_dir / "eval.csv").open("w", newline="") as file:
         writer = csv.writer(file)
@@ -41,7 +43,7 @@ def make_peer(root: Path, seed: int, returns: dict[int, float], wall_time_s: flo
     record = {
         "implementation": "stable-baselines3",
         "version": "9.9",
-        "env": "Hopper-v5",
+        "env": env,
         "seed": seed,
         "wall_time_s": wall_time_s,
         "machine": "2-core Test CPU, 8 GiB, no GPU",
@@ -322,6 +324,29 @@ def test_an_export_of_finished_runs_only_leaves_the_others_out(
     assert table_rows((export / "summary.md").read_text())[("vnet (v1)", "100k")][2] == "1"
 
 
+def test_peers_of_another_task_stay_out_of_a_sweeps_export_and_table(
+    learning, sweep: Path, tmp_path: Path
+) -> None:
+    # One peers directory serves every sweep of a campaign: Hopper's and Ant's SB3 runs.
+    peers = tmp_path / "peers"
+    make_peer(peers, 0, {50_000: 300.0, 100_000: 900.0}, 600.0)
+    make_peer(peers, 0, {50_000: 40.0, 100_000: 500.0}, 900.0, env="Ant-v5")
+    export = tmp_path / "export"
+    learning.summarize(sweep, [peers], export=export, publish=[], title=None)
+
+    assert sorted(path.parent.parent.name for path in export.rglob("run.json")) == ["Hopper-v5"]
+    summary = (export / "summary.md").read_text()
+    assert "| Hopper-v5 | stable-baselines3 9.9 |" in summary
+    assert "Ant-v5" not in summary
+    # Summarized from the raw sweep beside the same peers, without an export: the same.
+    learning.summarize(sweep, [peers], export=None, publish=[], title=None)
+    assert "Ant-v5" not in (sweep / "summary.md").read_text()
+    # An export made before exports filtered them still holds one: the overview leaves it out.
+    make_peer(export / "peers", 1, {50_000: 40.0, 100_000: 500.0}, 900.0, env="Ant-v5")
+    section = learning.overview([export], tmp_path / "learning.png", [], None)
+    assert "| Hopper-v5 | stable-baselines3 9.9 |" in section and "Ant-v5" not in section
+
+
 def test_the_overview_gives_each_task_at_its_largest_common_budget(
     learning, sweep: Path, tmp_path: Path
 ) -> None:
@@ -372,6 +397,7 @@ def test_the_overview_gives_each_task_at_its_largest_common_budget(
     ]
     assert "(docs/learning.png)" in section
     assert "[docs/results.md](docs/results.md)" in section
+    assert "runs reached. Trained on 2-core Test CPU, 8 GiB, no GPU.\n" in section
     assert (tmp_path / "docs" / "learning.png").stat().st_size > 10_000
     text = readme.read_text()
     assert text.startswith("# Title\n\n## Results\n\nBefore.\n\n<!-- learning:overview -->\n")
@@ -541,22 +567,41 @@ def test_the_peer_is_evaluated_like_trl_sac(monkeypatch) -> None:
     assert all(model.deterministic)
 
 
-def test_inspect_buffer_reads_what_a_run_trained_on(tiny_cfg, monkeypatch, capsys) -> None:
-    """A v1 Hopper run with 50-step episodes: time limits are not terminations, rewards x5."""
+@pytest.mark.parametrize(
+    ("recipe", "loss", "scale"),
+    [
+        ("hopper", "vnet", "5.00"),
+        ("ant", "twinq", "1.00"),
+        ("humanoid", "twinq", "1.00"),
+        ("humanoid_rllab", "twinq", "1.00"),
+    ],
+)
+def test_inspect_buffer_reads_what_a_run_trained_on(
+    tiny_cfg, monkeypatch, capsys, recipe: str, loss: str, scale: str
+) -> None:
+    """50-step episodes of mostly random actions: some falls, some time limits, each
+    `terminated` flag where the task's health rule puts it, rewards at the loss's scale."""
     from trl_sac.training.loop import train
 
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     import inspect_buffer
 
-    cfg = tiny_cfg("hopper", "loss=vnet", "snapshot.every_frames=240")
+    cfg = tiny_cfg(recipe, f"loss={loss}", "snapshot.every_frames=240")
     train(cfg)
     assert inspect_buffer.main([cfg.run_dir]) == 0
     out = capsys.readouterr().out
     ends = re.search(r"episode ends: (\d+), terminated (\d+), time-limit truncations (\d+)", out)
     total, terminated, truncated = map(int, ends.groups())
-    assert total == terminated + truncated and total > 0
-    assert "implied reward scale 5.00" in out
-    assert "disagree with the height/angle rule: 0" in out
+    assert total == terminated + truncated and terminated > 0
+    assert f"implied reward scale {scale}" in out
+    assert "terminated flags that disagree with the health rule: 0" in out
+    sides = re.search(r"terminations outside the healthy range: (.*)", out).group(1)
+    counts = [int(count) for count in re.findall(r": (\d+)", sides)]
+    assert all(count <= terminated for count in counts)
+    if recipe == "hopper":  # a fall may leave both the height and the angle range
+        assert sum(counts) >= terminated
+    else:  # one rule, the torso's height: each termination leaves it on one side
+        assert sum(counts) == terminated
     assert inspect_buffer.main([str(Path(cfg.run_dir) / "nope")]) == 2
 
 
@@ -596,6 +641,31 @@ def test_floors_sit_beside_the_learning_results_of_their_task(
     assert "floor: random · zero action" in section
     twinq = next(line for line in section.splitlines() if "| twinq (v2) |" in line)
     assert twinq.rstrip().endswith("| 15 · 130 |")
+
+
+def test_a_row_below_a_floor_says_so_beside_its_share(
+    learning, sweep: Path, tmp_path: Path
+) -> None:
+    """Ant-v5's zero-action floor (991) is above its 100k reference (747): a share of the
+    reference alone would call an ant that only stands a success."""
+    floors = tmp_path / "floors"
+    write_floors(floors, "Hopper-v5", [100.0, 200.0], [550.0, 550.0])
+    export = tmp_path / "results" / "hopper"
+    learning.summarize(sweep, [], export=export, publish=[], title=None, floors_dir=floors)
+    rows = table_rows((export / "summary.md").read_text())
+    # vnet: 500 at 100k (one seed got there), under zero action; 175 at 50k, under zero
+    # action only (random scores 150).
+    assert rows[("vnet (v1)", "100k")][6] == "45% (below zero action)"
+    assert rows[("vnet (v1)", "50k")][6] == "– (below zero action)"
+    # twinq: 600 at 50k and 1100 at 100k, above both.
+    assert rows[("twinq (v2)", "100k")][6] == "100%"
+    assert rows[("twinq (v2)", "50k")][6] == "–"
+
+    section = learning.overview([export], tmp_path / "learning.png", [], None, floors_dir=floors)
+    vnet = next(line for line in section.splitlines() if "| vnet (v1) |" in line)
+    twinq = next(line for line in section.splitlines() if "| twinq (v2) |" in line)
+    assert vnet.endswith("| – (below zero action) | 150 · 550 |")
+    assert "below" not in twinq
 
 
 def test_the_peer_benchmark_knows_trl_sacs_own_tasks() -> None:

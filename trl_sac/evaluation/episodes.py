@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -15,12 +16,17 @@ from tqdm.auto import tqdm
 from trl_sac.evaluation.video import Mp4Writer
 from trl_sac.progress import bar_disabled
 from trl_sac.rollout.envs import frames_per_second
+from trl_sac.rollout.reward_terms import episode_terms
 
 
 @dataclass(frozen=True)
 class EvalResult:
     returns: list[float]
     lengths: list[int]
+    # Per episode: whether the task's own rule ended it (a fall), not the time limit.
+    terminated: list[bool] = field(default_factory=list)
+    # Per reward term the env reports, its sum in each episode.
+    terms: dict[str, list[float]] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, float]:
         returns = torch.tensor(self.returns)
@@ -41,14 +47,18 @@ def evaluate(
     max_steps: int,
     video: Path | None = None,
     progress: bool | None = False,
+    terms: Sequence[str] = (),
 ) -> EvalResult:
     """Run `episodes` complete episodes with tanh of the policy mean.
 
     Returns are the env's own reward (`episode_reward` is summed before reward scaling).
     With `video`, the first episode is also written there as an mp4 (the env must have
-    been made with a render_size): its reset frame and one frame per step.
+    been made with a render_size): its reset frame and one frame per step. `terms` are
+    reward terms the env carries from its info (make_env's `reward_terms`), summed
+    per episode.
     """
-    returns, lengths = [], []
+    returns, lengths, terminated = [], [], []
+    sums: dict[str, list[float]] = {term: [] for term in terms}
     with torch.no_grad(), set_exploration_type(ExplorationType.DETERMINISTIC):
         for index in tqdm(range(episodes), desc="episodes", disable=bar_disabled(progress)):
             if index == 0 and video is not None:
@@ -57,7 +67,10 @@ def evaluate(
                 episode = env.rollout(max_steps, policy, break_when_any_done=True)
             returns.append(episode["next", "episode_reward"][-1].item())
             lengths.append(episode.shape[0])
-    return EvalResult(returns=returns, lengths=lengths)
+            terminated.append(bool(episode["next", "terminated"][-1].item()))
+            for term, value in episode_terms(episode, terms).items():
+                sums[term].append(value)
+    return EvalResult(returns=returns, lengths=lengths, terminated=terminated, terms=sums)
 
 
 def _recorded_rollout(

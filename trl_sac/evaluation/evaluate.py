@@ -22,6 +22,7 @@ from trl_sac.evaluation.rendering import choose_gl_backend
 from trl_sac.evaluation.trained_policy import TrainedPolicy, load_trained_policy, read_run_config
 from trl_sac.files import write_text_atomically
 from trl_sac.rollout.envs import make_env
+from trl_sac.rollout.reward_terms import reward_terms
 from trl_sac.runs.layout import EVALUATIONS_DIR, VIDEOS_DIR
 
 USAGE = "\n".join(__doc__.strip().splitlines()[2:])
@@ -57,7 +58,9 @@ def evaluate_run(
     """Evaluate the newest policy of `run_dir` and record the result under `evaluations/`.
 
     With the default seed, the episodes start from the states of the run's own
-    evaluations, so the return equals eval.csv's at the same frame count.
+    evaluations, so the return equals eval.csv's at the same frame count. Each episode's
+    return is split into the reward terms the task reports, and its end into a
+    termination or the time limit.
     """
     cfg = read_run_config(run_dir)
     if options.video:
@@ -65,12 +68,14 @@ def evaluate_run(
     device = resolve_device(options.device)
     seed = cfg.seed + cfg.eval.seed_offset if options.seed is None else options.seed
     width, height = cfg.eval.get("video_size") or DEFAULT_VIDEO_SIZE
+    terms = reward_terms(cfg.env.id)
     env = make_env(
         cfg.env.id,
         seed=seed,
         max_episode_steps=cfg.env.max_episode_steps,
         device=device,
         render_size=(options.width or width, options.height or height) if options.video else None,
+        reward_terms=terms,
     )
     policy = load_trained_policy(run_dir, cfg, env, device)
     video = None
@@ -84,6 +89,7 @@ def evaluate_run(
         max_steps=cfg.env.max_episode_steps,
         video=video,
         progress=progress,
+        terms=terms,
     )
     env.close()
     record = run_dir / EVALUATIONS_DIR / f"frames{policy.frames:012d}-seed{seed}.json"
@@ -97,6 +103,8 @@ def evaluate_run(
                 "seed": seed,
                 "returns": result.returns,
                 "lengths": result.lengths,
+                "terminated": result.terminated,
+                "terms": result.terms,
                 **result.metrics(),
                 "video": str(video) if video else None,
             },
@@ -151,8 +159,24 @@ def summary_text(evaluation: Evaluation) -> str:
         f"max {metrics['eval/return_max']:.1f}, mean length "
         f"{metrics['eval/episode_length_mean']:.0f}); policy at {evaluation.policy.frames} "
         f"frames from {evaluation.policy.source}, eval seed {evaluation.seed}",
+        *terms_lines(evaluation.result),
         f"results: {evaluation.record}",
     ]
     if evaluation.video is not None:
         lines.append(f"video: {evaluation.video}")
     return "\n".join(lines)
+
+
+def terms_lines(result: EvalResult) -> list[str]:
+    """The return's terms, mean per episode, and how the episodes ended."""
+    lines = []
+    if result.terms:
+        means = (f"{term} {sum(sums) / len(sums):.1f}" for term, sums in result.terms.items())
+        lines.append(f"per episode, mean: {', '.join(means)}")
+    if result.terminated:
+        fell = sum(result.terminated)
+        lines.append(
+            f"{fell} of {len(result.terminated)} episodes ended by the task's termination rule, "
+            f"{len(result.terminated) - fell} at the time limit"
+        )
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -20,6 +21,7 @@ from torchrl.envs import (
 
 from trl_sac import tasks  # noqa: F401  (registers trl-sac's own tasks with gymnasium)
 from trl_sac.errors import ConfigError, first_line
+from trl_sac.rollout.reward_terms import RewardTermsReader
 from trl_sac.tasks.episode_limit import episode_limit
 
 
@@ -31,6 +33,7 @@ def make_env(
     max_episode_steps: int | None = None,
     device: torch.device | str = "cpu",
     render_size: tuple[int, int] | None = None,
+    reward_terms: Sequence[str] = (),
 ) -> TransformedEnv:
     """A seeded gymnasium MuJoCo env whose policy-facing actions lie in [-1, 1].
 
@@ -41,6 +44,8 @@ def make_env(
     Episodes last `max_episode_steps`, by default the task's (trl_sac/tasks/episode_limit.py).
     With `render_size` (width, height), `env.base_env.render()` returns an RGB frame;
     nothing is rendered unless it is called. Choose MUJOCO_GL first (trl_sac.evaluation.rendering).
+    Each step also carries the named `reward_terms` from the env's info
+    (trl_sac/rollout/reward_terms.py).
     """
     if max_episode_steps is None:
         max_episode_steps = episode_limit(env_id)
@@ -49,6 +54,8 @@ def make_env(
         width, height = render_size
         rendering = {"render_mode": "rgb_array", "width": width, "height": height}
     base = GymEnv(env_id, device=device, max_episode_steps=max_episode_steps, **rendering)
+    if reward_terms:
+        base.set_info_dict_reader(RewardTermsReader(reward_terms))
     env = TransformedEnv(
         base,
         Compose(
