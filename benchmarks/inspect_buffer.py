@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             sides += [f"{name} < {low:g}: {int((terminated & (value < low)).sum())}"]
             if math.isfinite(high):
                 sides += [f"{name} > {high:g}: {int((terminated & (value > high)).sum())}"]
-        # Hopper and Walker2d also end an episode on a state out of [-100, 100]; rare, and
-        # counted here as a disagreement.
+        # Hopper also ends an episode on a state out of [-100, 100], and Ant on one that is
+        # not finite; rare, and counted here as a disagreement.
         disagree = int((terminated == healthy).sum())
         print(f"terminated flags that disagree with the health rule: {disagree}")
         print(f"terminations outside the healthy range: {', '.join(sides)}")

@@ -13,20 +13,24 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
+import torch
 
 from trl_sac import train
 from trl_sac.errors import ConfigError
 from trl_sac.evaluation import rendering
+from trl_sac.evaluation.episodes import evaluate
 from trl_sac.evaluation.evaluate import (
     EvaluateOptions,
     evaluate_run,
     main,
     parse_options,
     summary_text,
+    terms_lines,
 )
 from trl_sac.evaluation.rendering import RenderingUnavailable, choose_gl_backend
 from trl_sac.mujoco_gl import backend_problem
-from trl_sac.rollout.reward_terms import reward_terms
+from trl_sac.rollout.envs import make_env
+from trl_sac.rollout.reward_terms import episode_terms, reward_terms
 
 from conftest import REPO, TINY, compose_config, run_recipe
 
@@ -134,6 +138,34 @@ def test_the_paper_tasks_report_their_reward_terms() -> None:
         "cost_impact",
         "cost_vel_deviation",
     )
+
+
+@pytest.mark.parametrize(
+    "env_id",
+    ["Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5", "HumanoidRllab-v0"],
+)
+def test_the_reward_terms_add_up_to_each_steps_reward(env_id: str) -> None:
+    """What the evaluation splits a return into is the whole reward, with rllab's costs
+    subtracted, at every step of an episode of random actions."""
+    terms = reward_terms(env_id)
+    env = make_env(env_id, seed=4, max_episode_steps=30, reward_terms=terms)
+    torch.manual_seed(4)
+    steps = env.rollout(30)["next"]
+    paid = sum(steps[term] for term in terms if term.startswith("reward_"))
+    charged = sum((steps[term] for term in terms if term.startswith("cost_")), torch.zeros(1))
+    torch.testing.assert_close(paid - charged, steps["reward"].squeeze(-1), rtol=1e-5, atol=1e-5)
+    assert episode_terms(env.rollout(30), terms).keys() == set(terms)
+
+
+def test_a_task_that_reports_no_reward_terms_is_evaluated_without_them() -> None:
+    assert reward_terms("Pendulum-v1") == ()
+    env = make_env("Pendulum-v1", seed=0, max_episode_steps=5)
+    policy = lambda td: td.set("action", torch.zeros(env.action_spec.shape))  # noqa: E731
+    result = evaluate(env, policy, episodes=2, max_steps=5)
+    assert result.terms == {} and result.terminated == [False, False]
+    assert terms_lines(result) == [
+        "0 of 2 episodes ended by the task's termination rule, 2 at the time limit"
+    ]
 
 
 def test_a_run_trained_without_evaluations_still_gets_episodes(

@@ -592,7 +592,9 @@ def test_inspect_buffer_reads_what_a_run_trained_on(
     out = capsys.readouterr().out
     ends = re.search(r"episode ends: (\d+), terminated (\d+), time-limit truncations (\d+)", out)
     total, terminated, truncated = map(int, ends.groups())
-    assert total == terminated + truncated and terminated > 0
+    assert total == terminated + truncated and total > 0
+    if recipe != "ant":  # a random ant falls rarely (263 steps on average); the others soon
+        assert terminated > 0
     assert f"implied reward scale {scale}" in out
     assert "terminated flags that disagree with the health rule: 0" in out
     sides = re.search(r"terminations outside the healthy range: (.*)", out).group(1)
@@ -602,6 +604,8 @@ def test_inspect_buffer_reads_what_a_run_trained_on(
         assert sum(counts) >= terminated
     else:  # one rule, the torso's height: each termination leaves it on one side
         assert sum(counts) == terminated
+    if recipe in ("humanoid", "humanoid_rllab"):  # random humanoids fall; none jumps
+        assert re.search(r"height < [\d.]+: (\d+)", sides).group(1) == str(terminated)
     assert inspect_buffer.main([str(Path(cfg.run_dir) / "nope")]) == 2
 
 
@@ -646,8 +650,9 @@ def test_floors_sit_beside_the_learning_results_of_their_task(
 def test_a_row_below_a_floor_says_so_beside_its_share(
     learning, sweep: Path, tmp_path: Path
 ) -> None:
-    """Ant-v5's zero-action floor (991) is above its 100k reference (747): a share of the
-    reference alone would call an ant that only stands a success."""
+    """Why it matters: Ant-v5's zero-action floor (991) is above its 100k reference (747),
+    so a share of the reference alone would call an ant that only stands a success. Here a
+    Hopper sweep with made-up floors: one above a row, one between two rows."""
     floors = tmp_path / "floors"
     write_floors(floors, "Hopper-v5", [100.0, 200.0], [550.0, 550.0])
     export = tmp_path / "results" / "hopper"

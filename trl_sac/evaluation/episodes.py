@@ -23,7 +23,8 @@ from trl_sac.rollout.reward_terms import episode_terms
 class EvalResult:
     returns: list[float]
     lengths: list[int]
-    # Per episode: whether the task's own rule ended it (a fall), not the time limit.
+    # Per episode: whether the task's own rule ended it (the torso left its healthy
+    # range: a fall, or a jump too high), not the time limit.
     terminated: list[bool] = field(default_factory=list)
     # Per reward term the env reports, its sum in each episode.
     terms: dict[str, list[float]] = field(default_factory=dict)

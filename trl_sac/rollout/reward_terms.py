@@ -25,7 +25,11 @@ TERM_PREFIXES = ("reward_", "cost_")
 
 
 def reward_terms(env_id: str) -> tuple[str, ...]:
-    """The scalar reward terms `env_id` reports in its step info, in the task's own order."""
+    """The scalar reward terms `env_id` reports in its step info, in the task's own order.
+
+    Learned from one step of a fresh env with default arguments (10-50 ms here): the
+    tasks declare the names nowhere else.
+    """
     env = gym.make(env_id)
     try:
         env.reset(seed=0)
@@ -40,10 +44,11 @@ def reward_terms(env_id: str) -> tuple[str, ...]:
 
 
 class RewardTermsReader(BaseInfoDictReader):
-    """Copies named scalar terms from a step's info into its tensordict, as float64.
+    """Copies named scalar terms from a step's info into its tensordict.
 
-    TorchRL's default reader expects numpy values; some tasks report Python floats, and
-    a reset's info has no reward terms at all (they read 0 there).
+    They are read as float64 and reach a rollout as float32, like the reward (make_env's
+    DoubleToFloat). TorchRL's default reader expects numpy values; some tasks report Python
+    floats, and a reset's info has no reward terms at all (they read 0 there).
     """
 
     def __init__(self, terms: Sequence[str]) -> None:
